@@ -1,0 +1,36 @@
+"""The 784-100-100-10 MLP (taught in "The MLP" and "The forward pass")."""
+
+import torch
+
+
+def initialize_nn(n_hidden = 100):
+    """Parameters [W1, b1, W2, b2, W3, b3] of the MLP, drawn from N(0, 1) with seed 1 (The MLP)."""
+
+    g = torch.Generator().manual_seed(1)
+
+    W1 = torch.randn((784, n_hidden),      generator=g)
+    b1 = torch.zeros(n_hidden)
+    W2 = torch.randn((n_hidden, n_hidden), generator=g)
+    b2 = torch.zeros(n_hidden)
+    W3 = torch.randn((n_hidden, 10),       generator=g)
+    b3 = torch.zeros(10)
+
+    parameters = [W1, b1, W2, b2, W3, b3]
+
+    for p in parameters:
+        p.requires_grad = True
+
+    return parameters
+
+
+def forward(X, parameters):
+    """Logits of the MLP for a batch X of flattened images (The forward pass)."""
+    W1, b1, W2, b2, W3, b3 = parameters
+    h1 = torch.tanh(X @ W1 + b1)  # (N, n_hidden)
+    h2 = torch.tanh(h1 @ W2 + b2)  # (N, n_hidden)
+    return h2 @ W3 + b3  # (N, 10)
+
+
+def count_parameters(parameters):
+    """Number of trainable numbers in the network (The MLP)."""
+    return sum(p.numel() for p in parameters)
