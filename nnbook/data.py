@@ -49,7 +49,7 @@ def to_tensors(split):
     pngs = table.column("image").combine_chunks().field("bytes").to_pylist()
     images = np.stack([np.asarray(PILImage.open(io.BytesIO(png))) for png in pngs])
     labels = table.column("label").to_numpy()
-    return torch.from_numpy(images) / 255.0, torch.from_numpy(labels).long()
+    return torch.from_numpy(images) / 255.0, torch.tensor(labels, dtype=torch.int64)
 
 
 def load_mnist():
@@ -97,7 +97,7 @@ def check_mnist(ds, where):
 def _load_local(datasets, path):
     if not os.path.isdir(path):
         raise MNISTError(f"MNIST_PATH={path} is not a folder. {HELP}")
-    if not any(os.scandir(path)):
+    if not os.listdir(path):
         raise MNISTError(f"MNIST_PATH={path} is an empty folder. {HELP}")
     try:
         ds = datasets.load_dataset(path)

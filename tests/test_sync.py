@@ -1,0 +1,41 @@
+"""The code a page teaches and the nnbook function later pages import are the same code."""
+
+import ast
+import inspect
+
+import jupytext
+import pytest
+
+from conftest import ROOT
+from nnbook import data, gradcheck, model
+
+TAUGHT = [
+    ("data.md", data.image_to_tensor),
+    ("data.md", data.preprocess_data),
+    ("mlp.md", model.initialize_nn),
+    ("backward_pass.md", gradcheck.cmp),
+]
+
+
+def _without_docstring(function):
+    body = function.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    function.body = body
+    return ast.dump(function)
+
+
+def _page_function(page, name):
+    notebook = jupytext.read(ROOT / "chapters" / page)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            for node in ast.parse(cell.source).body:
+                if isinstance(node, ast.FunctionDef) and node.name == name:
+                    return node
+    raise AssertionError(f"{page} does not define {name}")
+
+
+@pytest.mark.parametrize("page, function", TAUGHT, ids=lambda x: getattr(x, "__name__", x))
+def test_page_and_package_define_the_same_function(page, function):
+    package = ast.parse(inspect.getsource(function)).body[0]
+    assert _without_docstring(_page_function(page, function.__name__)) == _without_docstring(package)
