@@ -4,9 +4,10 @@ import torch
 
 
 def cmp(name, dt, t):
-    """Print whether the manual gradient dt equals autograd's t.grad: exactly, approximately, max difference."""
+    """Compare a manual gradient dt with autograd's t.grad (The backward pass)."""
     exact = torch.all(dt == t.grad).item()
     approx = torch.allclose(dt, t.grad)
     maxdiff = (dt - t.grad).abs().max().item()
-    print(f"{name:15s} | exact: {str(exact):5s} | approximate: {str(approx):5s} | maxdiff: {maxdiff:.2e}")
+    print(f"{name:15s} | exact: {str(exact):5s} | approximate: {str(approx):5s} "
+          f"| maxdiff: {maxdiff:.2e}")
     return exact, approx, maxdiff
