@@ -23,6 +23,18 @@ def initialize_nn(n_hidden = 100):
     return parameters
 
 
+def initialize_scaled(n_hidden=100, gain=5 / 3, output_scale=0.1, seed=1):
+    """initialize_nn's draws, each W scaled by gain / sqrt(fan_in), the output layer also by output_scale (Fixing the initialization)."""
+    g = torch.Generator().manual_seed(seed)
+    W1 = torch.randn((784, n_hidden), generator=g) * gain / 784**0.5
+    W2 = torch.randn((n_hidden, n_hidden), generator=g) * gain / n_hidden**0.5
+    W3 = torch.randn((n_hidden, 10), generator=g) * output_scale / n_hidden**0.5
+    parameters = [W1, torch.zeros(n_hidden), W2, torch.zeros(n_hidden), W3, torch.zeros(10)]
+    for p in parameters:
+        p.requires_grad = True
+    return parameters
+
+
 def forward(X, parameters):
     """Logits of the MLP for a batch X of flattened images (The forward pass)."""
     W1, b1, W2, b2, W3, b3 = parameters

@@ -1,0 +1,26 @@
+"""Measuring a trained network (taught in "Evaluating the model")."""
+
+import torch
+import torch.nn.functional as F
+
+from nnbook import model
+
+
+@torch.no_grad()
+def predict(parameters, X):
+    """The most probable digit for each row of X (Evaluating the model)."""
+    return model.forward(X, parameters).argmax(1)
+
+
+@torch.no_grad()
+def evaluate(parameters, X, y):
+    """Average NLL and accuracy of the network on (X, y) (Evaluating the model)."""
+    logits = model.forward(X, parameters)
+    loss = F.cross_entropy(logits, y).item()
+    accuracy = (logits.argmax(1) == y).float().mean().item()
+    return loss, accuracy
+
+
+def confusion_matrix(y_true, y_pred, n_classes=10):
+    """Counts C[i, j] of examples of class i predicted as j (What the network gets wrong)."""
+    return torch.bincount(y_true * n_classes + y_pred, minlength=n_classes**2).view(n_classes, n_classes)

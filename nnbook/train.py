@@ -1,0 +1,122 @@
+"""Training loops with the hand-written backward pass (taught in "The training loop",
+"A shorter backward pass" and "Minibatch SGD")."""
+
+import math
+
+import torch
+
+from nnbook import metrics
+
+
+@torch.no_grad()  # the gradients are written by hand: autograd need not record anything
+def seed_gradients(X, y, parameters):
+    """Loss and gradients of the MLP by the step-by-step backward pass (The backward pass)."""
+    W1, b1, W2, b2, W3, b3 = parameters
+    N = X.shape[0]
+
+    # forward pass
+    h1 = torch.tanh(X @ W1 + b1)  # (N, n_hidden)
+    h2 = torch.tanh(h1 @ W2 + b2)  # (N, n_hidden)
+    logits = h2 @ W3 + b3  # (N, 10)
+    counts = logits.exp()
+    counts_sum = counts.sum(1, keepdims=True)  # (N, 1)
+    counts_sum_inv = counts_sum**-1
+    probs = counts * counts_sum_inv  # (N, 10)
+    logprobs = probs.log()
+    loss = -logprobs[range(N), y].mean()
+
+    # backward pass, one intermediate at a time (dX left out: nothing uses it)
+    dlogprobs = torch.zeros_like(logprobs)
+    dlogprobs[range(N), y] = -1.0 / N
+    dprobs = (1.0 / probs) * dlogprobs
+    dcounts = counts_sum_inv * dprobs
+    dcounts_sum_inv = (counts * dprobs).sum(1, keepdim=True)
+    dcounts_sum = (-counts_sum**-2) * dcounts_sum_inv
+    dcounts += torch.ones_like(counts) * dcounts_sum
+    dlogits = counts * dcounts
+    return loss, backward_from_logits(X, h1, h2, dlogits, parameters)
+
+
+@torch.no_grad()
+def short_gradients(X, y, parameters):
+    """Loss and gradients with softmax and NLL collapsed: dlogits = (probs - onehot(y)) / N (A shorter backward pass)."""
+    W1, b1, W2, b2, W3, b3 = parameters
+    N = X.shape[0]
+    h1 = torch.tanh(X @ W1 + b1)  # (N, n_hidden)
+    h2 = torch.tanh(h1 @ W2 + b2)  # (N, n_hidden)
+    logits = h2 @ W3 + b3  # (N, 10)
+    probs = torch.softmax(logits, 1)  # (N, 10)
+    loss = -probs[range(N), y].log().mean()
+    dlogits = probs.clone()
+    dlogits[range(N), y] -= 1.0
+    dlogits /= N
+    return loss, backward_from_logits(X, h1, h2, dlogits, parameters)
+
+
+def backward_from_logits(X, h1, h2, dlogits, parameters):
+    """Gradients of the parameters given dlogits: the layers' part of the backward pass (The backward pass)."""
+    W1, b1, W2, b2, W3, b3 = parameters
+    dh2 = dlogits @ W3.T
+    dW3 = h2.T @ dlogits
+    db3 = dlogits.sum(0)
+    dh2_pre = (1.0 - h2**2) * dh2
+    dh1 = dh2_pre @ W2.T
+    dW2 = h1.T @ dh2_pre
+    db2 = dh2_pre.sum(0)
+    dh1_pre = (1.0 - h1**2) * dh1
+    dW1 = X.T @ dh1_pre
+    db1 = dh1_pre.sum(0)
+    return [dW1, db1, dW2, db2, dW3, db3]
+
+
+def full_batch(X, y, parameters, epochs=100, lr=0.1, gradients=seed_gradients):
+    """Gradient descent on the whole training set, parameters updated in place; returns each epoch's loss (The training loop)."""
+    losses = []
+    for epoch in range(epochs):
+        loss, grads = gradients(X, y, parameters)
+        losses.append(loss.item())
+        for p, grad in zip(parameters, grads):
+            p.data += -lr * grad
+    return losses
+
+
+def cosine_lr(step, total_steps, lr_max):
+    """Learning rate that falls from lr_max to 0 along half a cosine (Minibatch SGD)."""
+    return lr_max * 0.5 * (1 + math.cos(math.pi * step / total_steps))
+
+
+def shift_images(Xb, dx, dy):
+    """Move a batch of flattened 28x28 images dx pixels right and dy pixels down (Minibatch SGD)."""
+    return torch.roll(Xb.view(-1, 28, 28), shifts=(dy, dx), dims=(1, 2)).reshape(-1, 784)
+
+
+def minibatch_sgd(X, y, parameters, epochs, batch_size, lr, momentum, max_shift, seed,
+                  X_val=None, y_val=None, gradients=short_gradients):
+    """Minibatch SGD with shuffling, momentum, a cosine learning rate and random shifts; returns per-epoch history (Minibatch SGD)."""
+    g = torch.Generator().manual_seed(seed)
+    velocities = [torch.zeros_like(p) for p in parameters]
+    n_batches = X.shape[0] // batch_size  # the last, incomplete batch of each epoch is dropped
+    total_steps = epochs * n_batches
+    history = {"lr": [], "train_loss": [], "val_loss": [], "val_accuracy": []}
+    step = 0
+    for epoch in range(epochs):
+        perm = torch.randperm(X.shape[0], generator=g)  # a new order every epoch
+        batch_losses = []
+        for i in range(n_batches):
+            idx = perm[i * batch_size:(i + 1) * batch_size]
+            dx, dy = torch.randint(-max_shift, max_shift + 1, (2,), generator=g).tolist()
+            Xb = shift_images(X[idx], dx, dy)  # (batch_size, 784)
+            loss, grads = gradients(Xb, y[idx], parameters)
+            lr_now = cosine_lr(step, total_steps, lr)
+            for p, v, grad in zip(parameters, velocities, grads):
+                v.mul_(momentum).add_(grad)
+                p.data -= lr_now * v
+            batch_losses.append(loss.item())
+            step += 1
+        history["lr"].append(lr_now)
+        history["train_loss"].append(sum(batch_losses) / n_batches)
+        if X_val is not None:
+            val_loss, val_accuracy = metrics.evaluate(parameters, X_val, y_val)
+            history["val_loss"].append(val_loss)
+            history["val_accuracy"].append(val_accuracy)
+    return history

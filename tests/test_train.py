@@ -1,0 +1,82 @@
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from nnbook import data, metrics, model, train
+
+SEED_TRAJECTORY = {0: 15.9699, 10: 10.9262, 20: 8.3451, 30: 6.7141, 40: 5.6266, 50: 4.8790,
+                   60: 4.3457, 70: 3.9500, 80: 3.6406, 90: 3.3900, 99: 3.2024}
+
+
+@pytest.fixture(scope="module")
+def train_tensors(mnist):
+    train_x, train_y = data.to_tensors(mnist["train"])
+    return train_x.view(-1, 784), train_y
+
+
+def _autograd(X, y, parameters):
+    for p in parameters:
+        p.grad = None
+    loss = F.cross_entropy(model.forward(X, parameters), y)
+    loss.backward()
+    return loss, [p.grad for p in parameters]
+
+
+@pytest.mark.parametrize("gradients", [train.seed_gradients, train.short_gradients])
+@pytest.mark.parametrize("initialize", [model.initialize_nn, model.initialize_scaled])
+def test_manual_gradients_match_autograd(train_tensors, gradients, initialize):
+    X, y = train_tensors[0][:500], train_tensors[1][:500]
+    parameters = initialize()
+    loss, grads = gradients(X, y, parameters)
+    loss_ref, grads_ref = _autograd(X, y, parameters)
+    assert loss.item() == pytest.approx(loss_ref.item(), rel=1e-5)
+    for grad, ref in zip(grads, grads_ref):
+        assert grad.shape == ref.shape
+        assert torch.allclose(grad, ref, rtol=1e-4, atol=1e-7)
+
+
+def test_full_batch_reproduces_the_seed_trajectory(train_tensors):
+    losses = train.full_batch(*train_tensors, model.initialize_nn(), epochs=100, lr=0.1)
+    assert len(losses) == 100
+    for epoch, loss in SEED_TRAJECTORY.items():
+        assert losses[epoch] == pytest.approx(loss, abs=1e-4), f"epoch {epoch}"
+
+
+def test_scaled_initialization_starts_near_uniform_predictions(train_tensors):
+    loss, _ = metrics.evaluate(model.initialize_scaled(), *train_tensors)
+    assert abs(loss - math.log(10)) < 0.05
+
+
+def test_initialize_scaled_uses_the_seed_draws():
+    W1_seed = model.initialize_nn()[0]
+    W1 = model.initialize_scaled(gain=2.0)[0]
+    assert torch.allclose(W1, W1_seed * 2.0 / 28.0)
+
+
+def test_cosine_lr():
+    assert train.cosine_lr(0, 100, 0.1) == pytest.approx(0.1)
+    assert train.cosine_lr(50, 100, 0.1) == pytest.approx(0.05)
+    assert train.cosine_lr(100, 100, 0.1) == pytest.approx(0.0)
+
+
+def test_shift_images_moves_pixels():
+    X = torch.zeros(2, 784)
+    X[:, 10 * 28 + 12] = 1.0  # row 10, column 12
+    shifted = train.shift_images(X, dx=2, dy=-1).view(2, 28, 28)
+    assert shifted[:, 9, 14].tolist() == [1.0, 1.0] and shifted.sum() == 2
+
+
+def test_minibatch_sgd_is_deterministic_and_learns(train_tensors):
+    X, y = train_tensors[0][:2000], train_tensors[1][:2000]
+    runs = []
+    for _ in range(2):
+        parameters = model.initialize_scaled()
+        history = train.minibatch_sgd(X[:1500], y[:1500], parameters, epochs=3, batch_size=50, lr=0.1,
+                                      momentum=0.9, max_shift=1, seed=0, X_val=X[1500:], y_val=y[1500:])
+        runs.append((history, parameters))
+    (h1, p1), (h2, p2) = runs
+    assert h1 == h2 and all(torch.equal(a, b) for a, b in zip(p1, p2))
+    assert len(h1["train_loss"]) == 3 and h1["train_loss"][-1] < h1["train_loss"][0]
+    assert h1["val_accuracy"][-1] > 0.8
