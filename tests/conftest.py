@@ -1,25 +1,21 @@
-"""Shared fixtures; with --nbval-lax, every chapter is converted to a notebook for nbval."""
+"""Shared fixtures. nbval (--nbval-lax in pyproject.toml) runs chapters/*.ipynb, the notebooks
+that Colab and Binder open; tests/test_notebooks.py checks they match the pages."""
 
+import functools
 import os
+import shutil
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "chapters").glob("*.md"))
-NOTEBOOKS = ROOT / "tests" / "notebooks"  # generated, git-ignored
-
-
-def pytest_configure(config):
-    # nbval collects only .ipynb: convert each MyST page before collection starts.
-    if getattr(config.option, "nbval_lax", False) or getattr(config.option, "nbval", False):
-        import jupytext
-
-        NOTEBOOKS.mkdir(exist_ok=True)
-        for old in NOTEBOOKS.glob("*.ipynb"):
-            old.unlink()
-        for page in CHAPTERS:
-            jupytext.write(jupytext.read(page), NOTEBOOKS / f"{page.stem}.ipynb")
+SITE = Path(os.environ.get("NNBOOK_SITE", ROOT / "_build" / "html"))  # the built book
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture(scope="session")
@@ -36,3 +32,64 @@ def mnist():
 def small_split(mnist):
     """The first 64 training examples."""
     return mnist["train"].select(range(64))
+
+
+@pytest.fixture(scope="session")
+def server():
+    """Base URL of a local HTTP server for the built book (fetch() does not work on file:// URLs)."""
+    if not (SITE / "index.html").is_file():
+        pytest.fail(f"No built book in {SITE}: run `jupyter-book build .` first.")
+
+    class QuietHandler(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(SITE)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium: $CHROMIUM, else Debian's /usr/bin/chromium."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("The browser tests need the Python package playwright (pip install playwright).")
+    executable = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    options = {"args": CHROMIUM_ARGS}
+    if Path(executable).is_file():
+        options["executable_path"] = executable
+    with sync_playwright() as playwright:
+        try:
+            chromium = playwright.chromium.launch(**options)
+        except Exception as error:
+            pytest.fail(f"Could not start Chromium ({error}). Install it (apt-get install chromium) "
+                        "or set $CHROMIUM to its path.")
+        yield chromium
+        chromium.close()
+
+
+def local_only(server, aborted):
+    """A route handler: requests to the local server pass; MathJax's CDN files come from
+    $NNBOOK_MATHJAX (a local `npm install mathjax@3` folder, the one holding es5/) if set; every
+    other request leaving localhost is aborted and its URL added to `aborted`."""
+    host = urlparse(server).netloc
+    mathjax = os.environ.get("NNBOOK_MATHJAX")
+
+    def route(route):
+        url = route.request.url
+        if urlparse(url).netloc == host:
+            return route.continue_()
+        if "/mathjax@3/es5/" in url and mathjax:
+            path = Path(mathjax) / "es5" / url.split("/mathjax@3/es5/", 1)[1].split("?")[0]
+            if path.is_file():
+                return route.fulfill(path=str(path))
+        aborted.add(url)
+        route.abort()
+
+    return route

@@ -1,0 +1,258 @@
+"""The in-browser recognizer ("Try it: draw a digit") in headless Chromium, on the BUILT book.
+
+Needs, and fails (never skips) without them:
+- the built site: `jupyter-book build .` first, so that _build/html (or $NNBOOK_SITE) holds
+  chapters/recognizer.html and _static/recognizer/{model.json,digits.json} (written by the
+  minibatch page's export cell);
+- the Python package playwright and a Chromium: $CHROMIUM, else /usr/bin/chromium, else the one
+  `playwright install chromium` downloads.
+MathJax comes from a CDN on every page. To serve it offline, point $NNBOOK_MATHJAX at a local copy
+of the mathjax@3 package (`npm install mathjax@3` -> node_modules/mathjax, the folder holding
+es5/). Without it those requests, like every request that leaves localhost, are aborted, and
+their failures are not counted as page errors.
+"""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from conftest import SITE, local_only
+from nnbook import export, model
+
+PAGE = "chapters/recognizer.html"
+
+# Strokes in canvas units (0..1, y down), drawn with the mouse; each is a list of polylines.
+STROKES = {
+    "1": [[(0.52, 0.15), (0.50, 0.50), (0.48, 0.85)]],
+    "7": [[(0.25, 0.18), (0.75, 0.18), (0.62, 0.45), (0.50, 0.68), (0.42, 0.88)]],
+    "0": [[(0.5 + 0.22 * math.sin(2 * math.pi * t / 24), 0.5 - 0.33 * math.cos(2 * math.pi * t / 24))
+           for t in range(25)]],
+    "3": [[(0.30, 0.22), (0.45, 0.14), (0.62, 0.16), (0.68, 0.28), (0.60, 0.42), (0.45, 0.48),
+           (0.62, 0.54), (0.70, 0.68), (0.62, 0.82), (0.45, 0.86), (0.28, 0.78)]],
+}
+
+
+@pytest.fixture(scope="session")
+def site():
+    """The built HTML folder, checked to hold the recognizer page and its files."""
+    needed = [PAGE, "_static/recognizer.js", "_static/recognizer.css",
+              "_static/recognizer/model.json", "_static/recognizer/digits.json"]
+    missing = [name for name in needed if not (SITE / name).is_file()]
+    if missing:
+        pytest.fail(f"The built book in {SITE} lacks {', '.join(missing)}: run `jupyter-book build .` "
+                    "first (the minibatch page exports _static/recognizer/*.json).")
+    return SITE
+
+
+class Recognizer:
+    """The recognizer page open in a browser tab, with the errors it reported."""
+
+    def __init__(self, page):
+        self.page = page
+        self.errors = []
+        self.aborted = set()
+
+    def js(self, expression, arg=None):
+        return self.page.evaluate(expression, arg)
+
+    def canvas_box(self):
+        """The drawing canvas's box in the viewport, scrolled into view (events outside miss it)."""
+        canvas = self.page.locator("#nn-recognizer .nn-canvas")
+        canvas.scroll_into_view_if_needed()
+        return canvas.bounding_box()
+
+    def draw(self, polylines, steps=4):
+        """Draw polylines (canvas units 0..1) with real mouse events."""
+        box = self.canvas_box()
+        to_page = lambda x, y: (box["x"] + x * box["width"], box["y"] + y * box["height"])
+        for polyline in polylines:
+            self.page.mouse.move(*to_page(*polyline[0]))
+            self.page.mouse.down()
+            for x, y in polyline[1:]:
+                self.page.mouse.move(*to_page(x, y), steps=steps)
+            self.page.mouse.up()
+
+    def ink(self):
+        """The drawing canvas's ink (alpha / 255) as a (height, width) array."""
+        width, height, alpha = self.js("""() => {
+            const c = document.querySelector('#nn-recognizer .nn-canvas');
+            const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            return [c.width, c.height, Array.from(data.filter((v, k) => k % 4 === 3))];
+        }""")
+        return np.array(alpha, dtype=np.float64).reshape(height, width) / 255
+
+    def shown(self):
+        """What the widget displays: predicted digit (or ''), bar heights in %, status text."""
+        return self.js("""() => {
+            const root = document.getElementById('nn-recognizer');
+            return {
+                prediction: root.dataset.prediction,
+                heights: Array.from(root.querySelectorAll('.nn-bar-fill'), e => parseFloat(e.style.height || '0')),
+                status: root.querySelector('.nn-status').textContent,
+                truth: root.querySelector('.nn-truth').textContent,
+            };
+        }""")
+
+    def page_errors(self):
+        """Console errors and uncaught exceptions, except failed loads of aborted external requests."""
+        return [text for text, url in self.errors
+                if not (url in self.aborted and text.startswith("Failed to load resource"))]
+
+
+@pytest.fixture
+def recognizer(browser, server):
+    """A fresh tab on the recognizer page, loaded and ready; fails the test on any page error."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, has_touch=True)
+    page = context.new_page()
+    tab = Recognizer(page)
+    page.route("**/*", local_only(server, tab.aborted))
+    page.on("console", lambda m: tab.errors.append((m.text, m.location.get("url", ""))) if m.type == "error" else None)
+    page.on("pageerror", lambda error: tab.errors.append((f"uncaught: {error}", "")))
+    page.goto(server + PAGE)
+    try:
+        page.wait_for_function("() => window.nnRecognizer !== undefined", timeout=10_000)
+        page.evaluate("() => window.nnRecognizer.ready")  # the weights and digits are loaded
+    except Exception as error:
+        context.close()
+        pytest.fail(f"The recognizer did not start ({error}); page errors: {tab.page_errors()}")
+    yield tab
+    errors = tab.page_errors()
+    context.close()
+    assert not errors, f"errors on the recognizer page: {errors}"
+
+
+@pytest.fixture(scope="session")
+def exported(site):
+    """(parameters, test images (200, 784), labels) decoded in Python from the files the page loads."""
+    parameters = export.load_model(site / "_static" / "recognizer" / "model.json")
+    images, labels = export.load_digits(site / "_static" / "recognizer" / "digits.json")
+    return parameters, images, labels
+
+
+def _python_probs(parameters, X):
+    return torch.softmax(model.forward(torch.as_tensor(X, dtype=torch.float32).reshape(-1, 784), parameters), 1)
+
+
+def test_page_loads_without_errors(recognizer):
+    shown = recognizer.shown()
+    assert shown["prediction"] == "" and shown["heights"] == [0.0] * 10
+    assert "Draw a digit" in shown["status"]
+    assert recognizer.js("() => getComputedStyle(document.querySelector('#nn-recognizer .nn-canvas')).touchAction") == "none"
+    assert recognizer.js("() => window.nnRecognizer.nTestDigits()") == 200
+
+
+def test_shipped_digits_are_the_first_mnist_test_digits(exported, mnist):
+    from nnbook import data
+
+    _, images, labels = exported
+    test_x, test_y = data.to_tensors(mnist["test"].select(range(200)))
+    assert torch.equal(images, test_x.reshape(200, 784)) and torch.equal(labels, test_y)
+
+
+def test_200_test_digits_same_predictions_as_python(recognizer, exported):
+    parameters, images, labels = exported
+    probs_js = torch.tensor(recognizer.js("pixels => pixels.map(p => window.nnRecognizer.predictPixels(p))",
+                                          images.tolist()), dtype=torch.float64)  # (200, 10)
+    probs_py = _python_probs(parameters, images).double()  # (200, 10)
+    agreement = (probs_js.argmax(1) == probs_py.argmax(1)).double().mean().item()
+    print(f"JS and Python agree on {agreement:.1%} of the 200 test digits; "
+          f"max |probability difference| {(probs_js - probs_py).abs().max().item():.2e}; "
+          f"JS accuracy {(probs_js.argmax(1) == labels).double().mean().item():.1%}")
+    assert agreement >= 0.99
+    assert torch.allclose(probs_js.sum(1), torch.ones(200, dtype=torch.float64))
+    assert (probs_js - probs_py).abs().max() < 1e-4  # float64 in JS, float32 in PyTorch
+    assert (probs_js.argmax(1) == labels).double().mean() >= 0.95  # the trained weights, not random ones
+
+
+def test_random_test_digit_button_shows_digit_and_label(recognizer, exported):
+    parameters, images, labels = exported
+    for _ in range(3):
+        recognizer.page.get_by_role("button", name="Random test digit").click()
+        current = recognizer.js("() => window.nnRecognizer.current()")
+        index = current["index"]
+        assert current["source"] == "test" and current["label"] == labels[index].item()
+        assert np.allclose(current["pixels"], images[index].numpy())
+        expected = _python_probs(parameters, images[index]).argmax().item()
+        shown = recognizer.shown()
+        assert shown["prediction"] == str(expected)
+        assert f"#{index}" in shown["truth"] and f"true label {labels[index].item()}:" in shown["truth"]
+    result = recognizer.js("() => window.nnRecognizer.loadTestDigit(7)")
+    assert result["index"] == 7 and result["label"] == labels[7].item()
+
+
+@pytest.mark.parametrize("digit", ["1", "7"])
+def test_mouse_stroke_gives_prediction(recognizer, exported, digit):
+    parameters = exported[0]
+    recognizer.draw(STROKES[digit])
+    current = recognizer.js("() => window.nnRecognizer.current()")
+    assert current["source"] == "drawing"
+    probs = np.array(current["probs"])
+    assert probs.shape == (10,) and np.all(probs >= 0) and abs(probs.sum() - 1) < 1e-9
+    shown = recognizer.shown()
+    assert shown["prediction"] == str(probs.argmax())
+    assert abs(sum(shown["heights"]) - 100) < 1  # the bars show the ten probabilities
+    assert f"says {probs.argmax()}" in shown["status"]
+    # the page's preprocessing is nnbook.export.mnist_style, and its forward pass is model.forward
+    pixels = np.array(recognizer.js("() => window.nnRecognizer.preprocessCanvas()"))
+    assert np.allclose(pixels, export.mnist_style(recognizer.ink()).ravel(), atol=1e-6)
+    assert np.allclose(current["pixels"], pixels)
+    assert np.allclose(probs, _python_probs(parameters, pixels)[0].numpy(), atol=1e-5)
+    assert probs.argmax() == int(digit), f"a drawn {digit} was read as {probs.argmax()}: {probs.round(3)}"
+
+
+def test_prediction_updates_while_drawing(recognizer):
+    box = recognizer.canvas_box()
+    mouse = recognizer.page.mouse
+    mouse.move(box["x"] + 0.5 * box["width"], box["y"] + 0.15 * box["height"])
+    mouse.down()
+    mouse.move(box["x"] + 0.5 * box["width"], box["y"] + 0.85 * box["height"], steps=5)
+    # the button is still down: the prediction comes from the next animation frame
+    recognizer.page.wait_for_function("() => window.nnRecognizer.current().probs !== null", timeout=5_000)
+    assert recognizer.shown()["prediction"] != ""
+    mouse.up()
+
+
+def test_touch_stroke_draws(recognizer):
+    box = recognizer.canvas_box()
+    cdp = recognizer.page.context.new_cdp_session(recognizer.page)
+    points = [(0.5, 0.15 + 0.7 * t / 10) for t in range(11)]
+    for k, (x, y) in enumerate(points):
+        kind = "touchStart" if k == 0 else "touchMove"
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [
+            {"x": box["x"] + x * box["width"], "y": box["y"] + y * box["height"]}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    recognizer.page.wait_for_function("() => window.nnRecognizer.current().probs !== null", timeout=5_000)
+    assert recognizer.js("() => window.nnRecognizer.current().source") == "drawing"
+    assert recognizer.shown()["prediction"] != ""
+
+
+def test_empty_canvas_gives_no_prediction(recognizer):
+    assert recognizer.js("() => window.nnRecognizer.predictCanvas()") is None
+    recognizer.draw(STROKES["7"])
+    assert recognizer.js("() => window.nnRecognizer.predictCanvas()") is not None
+    recognizer.page.get_by_role("button", name="Clear").click()
+    assert recognizer.ink().max() == 0
+    assert recognizer.js("() => window.nnRecognizer.predictCanvas()") is None
+    assert recognizer.js("() => window.nnRecognizer.preprocessCanvas()") is None
+    shown = recognizer.shown()
+    assert shown["prediction"] == "" and shown["heights"] == [0.0] * 10
+    assert "Draw a digit" in shown["status"]
+    input_pixels = recognizer.js("""() => Array.from(document.querySelector('#nn-recognizer .nn-input')
+        .getContext('2d').getImageData(0, 0, 28, 28).data.filter((v, k) => k % 4 === 0))""")
+    assert max(input_pixels) == 0  # the network's input is shown black
+
+
+def test_preprocessing_matches_python_reference(recognizer):
+    rng = np.random.default_rng(0)
+    for height, width in [(280, 280), (90, 300), (300, 40)]:
+        ink = np.zeros((height, width))
+        for _ in range(3):  # a few random blobs, with gray edges
+            y, x = rng.integers(0, height), rng.integers(0, width)
+            ink[max(0, y - 20):y + 25, max(0, x - 8):x + 30] = rng.uniform(0.2, 1.0)
+        ink[rng.random((height, width)) < 0.001] = 0.5  # stray specks: the bounding box includes them
+        js = recognizer.js("([ink, w, h]) => window.nnRecognizer.preprocess(ink, w, h)",
+                           [ink.ravel().tolist(), width, height])
+        assert np.allclose(np.array(js).reshape(28, 28), export.mnist_style(ink), atol=1e-9)
+    assert recognizer.js("() => window.nnRecognizer.preprocess(new Array(100).fill(0), 10, 10)") is None

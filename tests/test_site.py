@@ -1,0 +1,81 @@
+"""The built book in headless Chromium: every page loads cleanly, its images load, its formulas
+render, search works, and the launch buttons open notebooks that exist."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT, SITE, local_only
+
+TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
+PAGES = [TOC["root"]] + [c["file"] for part in TOC["parts"] for c in part["chapters"]]
+
+
+@pytest.fixture(scope="module")
+def tab(browser, server):
+    """Open a page of the built book; returns (page, errors)."""
+    if not os.environ.get("NNBOOK_MATHJAX"):
+        pytest.fail("Set NNBOOK_MATHJAX to a local copy of mathjax@3 (npm install mathjax@3; the "
+                    "folder holding es5/): there is no CDN here, and formulas must render.")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+
+    def open_page(path):
+        page = context.new_page()
+        errors, aborted = [], set()
+        page.route("**/*", local_only(server, aborted))
+        page.on("console", lambda m: errors.append(m) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
+        page.goto(server + path, wait_until="load")
+        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+        page.evaluate("() => MathJax.startup.promise")  # typesetting finished
+        # a resource that failed because we aborted it (an external link's favicon, say) is no error
+        real = [e for e in errors if isinstance(e, str) or not (
+            e.text.startswith("Failed to load resource") and e.location.get("url") in aborted)]
+        return page, [e if isinstance(e, str) else e.text for e in real]
+
+    yield open_page
+    context.close()
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_loads_cleanly(tab, name):
+    page, errors = tab(f"{name}.html")
+    assert not errors, f"console errors on {name}: {errors}"
+    broken = page.evaluate("""() => [...document.images]
+        .filter(img => !(img.complete && img.naturalWidth > 0)).map(img => img.src)""")
+    assert not broken, f"images that did not load on {name}: {broken}"
+    assert page.locator("mjx-merror").count() == 0, f"MathJax errors on {name}"
+    source = (ROOT / f"{name}.md").read_text()
+    if "$" in source:  # a page with formulas shows them typeset, not as raw TeX
+        assert page.locator("mjx-container").count() > 0, f"no typeset math on {name}"
+        text = page.locator("main").inner_text()
+        assert "\\frac" not in text and "\\begin{bmatrix}" not in text, f"raw TeX on {name}"
+    page.close()
+
+
+def test_search_finds_softmax(tab):
+    page, errors = tab("search.html?q=softmax")
+    page.wait_for_selector("#search-results li", timeout=15_000)
+    results = page.locator("#search-results li a").evaluate_all("links => links.map(a => a.href)")
+    assert any("chapters/activations.html" in href for href in results), results
+    assert not errors
+    page.close()
+
+
+@pytest.mark.parametrize("name", [p for p in PAGES if p.startswith("chapters/")])
+def test_launch_buttons_open_the_page_notebook(name):
+    html = (SITE / f"{name}.html").read_text()
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]
+    repo = config["url"].removeprefix("https://github.com/")
+    colab = f"https://colab.research.google.com/github/{repo}/blob/{config['branch']}/{name}.ipynb"
+    binder = f"https://mybinder.org/v2/gh/{repo}/{config['branch']}?urlpath=lab/tree/{name}.ipynb"
+    assert colab in html and binder in html
+    assert "initThebeSBT()" in html  # the live code (Thebe) button
+    assert (ROOT / f"{name}.ipynb").is_file()
+    # the download button offers the executed notebook
+    executed = SITE / "_sources" / f"{name}.ipynb"
+    assert f"_sources/{Path(name).name}.ipynb" in html and executed.is_file()
+    assert re.search(r'"output_type": "(stream|execute_result|display_data)"', executed.read_text())
