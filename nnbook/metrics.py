@@ -14,7 +14,7 @@ def predict(parameters, X):
 
 @torch.no_grad()
 def evaluate(parameters, X, y):
-    """Average NLL and accuracy of the network on (X, y) (Evaluating the model)."""
+    """Average NLL and accuracy on (X, y) (Evaluating the model)."""
     logits = model.forward(X, parameters)
     loss = F.cross_entropy(logits, y).item()
     accuracy = (logits.argmax(1) == y).float().mean().item()
@@ -22,5 +22,7 @@ def evaluate(parameters, X, y):
 
 
 def confusion_matrix(y_true, y_pred, n_classes=10):
-    """Counts C[i, j] of examples of class i predicted as j (What the network gets wrong)."""
-    return torch.bincount(y_true * n_classes + y_pred, minlength=n_classes**2).view(n_classes, n_classes)
+    """C[i, j]: examples of class i predicted as j (What the network gets wrong)."""
+    pairs = y_true * n_classes + y_pred  # one number per (true, predicted) pair
+    counts = torch.bincount(pairs, minlength=n_classes**2)
+    return counts.view(n_classes, n_classes)

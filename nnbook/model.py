@@ -24,12 +24,17 @@ def initialize_nn(n_hidden = 100):
 
 
 def initialize_scaled(n_hidden=100, gain=5 / 3, output_scale=0.1, seed=1):
-    """initialize_nn's draws, each W scaled by gain / sqrt(fan_in), the output layer also by output_scale (Fixing the initialization)."""
+    """initialize_nn's draws, scaled (Fixing the initialization).
+
+    W1 and W2 by gain / sqrt(fan_in); W3, the output layer, by
+    output_scale / sqrt(fan_in) instead, so that the first logits are small.
+    """
     g = torch.Generator().manual_seed(seed)
     W1 = torch.randn((784, n_hidden), generator=g) * gain / 784**0.5
     W2 = torch.randn((n_hidden, n_hidden), generator=g) * gain / n_hidden**0.5
     W3 = torch.randn((n_hidden, 10), generator=g) * output_scale / n_hidden**0.5
-    parameters = [W1, torch.zeros(n_hidden), W2, torch.zeros(n_hidden), W3, torch.zeros(10)]
+    b1, b2, b3 = torch.zeros(n_hidden), torch.zeros(n_hidden), torch.zeros(10)
+    parameters = [W1, b1, W2, b2, W3, b3]
     for p in parameters:
         p.requires_grad = True
     return parameters

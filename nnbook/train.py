@@ -1,5 +1,7 @@
-"""Training loops with the hand-written backward pass (taught in "The training loop",
-"A shorter backward pass" and "Minibatch SGD")."""
+"""Training loops with the hand-written backward pass.
+
+Taught in "The training loop", "A shorter backward pass" and "Minibatch SGD".
+"""
 
 import math
 
@@ -8,9 +10,9 @@ import torch
 from nnbook import metrics
 
 
-@torch.no_grad()  # the gradients are written by hand: autograd need not record anything
+@torch.no_grad()  # gradients are written by hand: autograd records nothing
 def seed_gradients(X, y, parameters):
-    """Loss and gradients of the MLP by the step-by-step backward pass (The backward pass)."""
+    """Loss and gradients, backward step by step (The backward pass)."""
     W1, b1, W2, b2, W3, b3 = parameters
     N = X.shape[0]
 
@@ -39,7 +41,10 @@ def seed_gradients(X, y, parameters):
 
 @torch.no_grad()
 def short_gradients(X, y, parameters):
-    """Loss and gradients with softmax and NLL collapsed: dlogits = (probs - onehot(y)) / N (A shorter backward pass)."""
+    """Loss and gradients with dlogits = (probs - onehot(y)) / N.
+
+    Softmax and NLL collapsed into one step (A shorter backward pass).
+    """
     W1, b1, W2, b2, W3, b3 = parameters
     N = X.shape[0]
     h1 = torch.tanh(X @ W1 + b1)  # (N, n_hidden)
@@ -54,7 +59,7 @@ def short_gradients(X, y, parameters):
 
 
 def backward_from_logits(X, h1, h2, dlogits, parameters):
-    """Gradients of the parameters given dlogits: the layers' part of the backward pass (The backward pass)."""
+    """Gradients of the parameters given dlogits (The backward pass)."""
     W1, b1, W2, b2, W3, b3 = parameters
     dh2 = dlogits @ W3.T
     dW3 = h2.T @ dlogits
@@ -70,7 +75,10 @@ def backward_from_logits(X, h1, h2, dlogits, parameters):
 
 
 def full_batch(X, y, parameters, epochs=100, lr=0.1, gradients=seed_gradients):
-    """Gradient descent on the whole training set, parameters updated in place; returns each epoch's loss (The training loop)."""
+    """Full-batch gradient descent; returns each epoch's loss.
+
+    Updates the parameters in place (The training loop).
+    """
     losses = []
     for epoch in range(epochs):
         loss, grads = gradients(X, y, parameters)
@@ -81,30 +89,37 @@ def full_batch(X, y, parameters, epochs=100, lr=0.1, gradients=seed_gradients):
 
 
 def cosine_lr(step, total_steps, lr_max):
-    """Learning rate that falls from lr_max to 0 along half a cosine (Minibatch SGD)."""
+    """Learning rate falling from lr_max to 0 along a cosine (Minibatch SGD)."""
     return lr_max * 0.5 * (1 + math.cos(math.pi * step / total_steps))
 
 
 def shift_images(Xb, dx, dy):
-    """Move a batch of flattened 28x28 images dx pixels right and dy pixels down (Minibatch SGD)."""
-    return torch.roll(Xb.view(-1, 28, 28), shifts=(dy, dx), dims=(1, 2)).reshape(-1, 784)
+    """Move flattened 28x28 images dx pixels right, dy down (Minibatch SGD)."""
+    images = Xb.view(-1, 28, 28)  # (B, 28, 28)
+    shifted = torch.roll(images, shifts=(dy, dx), dims=(1, 2))
+    return shifted.reshape(-1, 784)  # (B, 784)
 
 
-def minibatch_sgd(X, y, parameters, epochs, batch_size, lr, momentum, max_shift, seed,
-                  X_val=None, y_val=None, gradients=short_gradients):
-    """Minibatch SGD with shuffling, momentum, a cosine learning rate and random shifts; returns per-epoch history (Minibatch SGD)."""
+def minibatch_sgd(X, y, parameters, epochs, batch_size, lr, momentum,
+                  max_shift, seed, X_val=None, y_val=None,
+                  gradients=short_gradients):
+    """Minibatch SGD; returns the history of each epoch (Minibatch SGD).
+
+    Shuffled batches, random shifts, momentum, a cosine learning rate.
+    """
     g = torch.Generator().manual_seed(seed)
     velocities = [torch.zeros_like(p) for p in parameters]
-    n_batches = X.shape[0] // batch_size  # the last, incomplete batch of each epoch is dropped
+    n_batches = X.shape[0] // batch_size  # drops the last, incomplete batch
     total_steps = epochs * n_batches
     history = {"lr": [], "train_loss": [], "val_loss": [], "val_accuracy": []}
     step = 0
     for epoch in range(epochs):
-        perm = torch.randperm(X.shape[0], generator=g)  # a new order every epoch
+        perm = torch.randperm(X.shape[0], generator=g)  # new order each epoch
         batch_losses = []
         for i in range(n_batches):
             idx = perm[i * batch_size:(i + 1) * batch_size]
-            dx, dy = torch.randint(-max_shift, max_shift + 1, (2,), generator=g).tolist()
+            shift = torch.randint(-max_shift, max_shift + 1, (2,), generator=g)
+            dx, dy = shift.tolist()
             Xb = shift_images(X[idx], dx, dy)  # (batch_size, 784)
             loss, grads = gradients(Xb, y[idx], parameters)
             lr_now = cosine_lr(step, total_steps, lr)
