@@ -34,7 +34,14 @@ for i in range(len(small) - 1):
         for y1 in layers[i + 1]:
             ax.plot([i, i + 1], [y0, y1], color="0.4", lw=1.5, zorder=1)
 for i, ys in enumerate(layers):
-    ax.scatter(np.full(len(ys), i), ys, s=90, color=["tab:blue", "tab:orange", "tab:green"][i], edgecolor="k", zorder=2)
+    ax.scatter(
+        np.full(len(ys), i),
+        ys,
+        s=90,
+        color=["tab:blue", "tab:orange", "tab:green"][i],
+        edgecolor="k",
+        zorder=2,
+    )
 ax.set_xlim(-0.4, 2.4)
 ax.set_ylim(-1.4, 1.4)
 ax.set_axis_off()

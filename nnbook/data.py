@@ -29,7 +29,7 @@ def image_to_tensor(image):
 
 
 def preprocess_data(split):
-    """Turn a split of the dataset into (images, labels) tensors, one example at a time (The data)."""
+    """Turn a split into (images, labels) tensors, one example at a time (The data)."""
     x = []  # list to store image tensors
     y = []  # list to store labels
 
@@ -77,7 +77,8 @@ def check_mnist(ds, where):
         raise MNISTError(f"{where} is not MNIST: {problem}. {HELP}")
 
     if not isinstance(ds, DatasetDict) or set(ds) != set(SPLIT_SIZES):
-        fail(f"expected the splits {sorted(SPLIT_SIZES)}, found {sorted(ds) if isinstance(ds, dict) else type(ds).__name__}")
+        found = sorted(ds) if isinstance(ds, dict) else type(ds).__name__
+        fail(f"expected the splits {sorted(SPLIT_SIZES)}, found {found}")
     for name, size in SPLIT_SIZES.items():
         split = ds[name]
         if split.num_rows != size:

@@ -1,4 +1,7 @@
-"""Exporting the trained MLP and test digits for the in-browser recognizer (taught in "Try it: draw a digit")."""
+"""Exporting the trained MLP and test digits for the in-browser recognizer.
+
+Taught in "Try it: draw a digit".
+"""
 
 import base64
 import json
@@ -12,10 +15,11 @@ FORMAT = "nnbook-mlp-1"
 
 
 def static_dir(start="."):
-    """The book's _static/recognizer folder, where the page's script finds the exported files (Try it: draw a digit).
+    """The book's _static/recognizer folder, read by the page's script (Try it: draw a digit).
 
-    The book is the first folder upwards from `start` that holds _config.yml, so pages (run in
-    chapters/) and tests (run in tests/notebooks/) find the same folder.
+    It holds the exported files. The book is the first folder upwards from `start` that holds
+    _config.yml, so pages (run in chapters/) and tests (run in tests/notebooks/) find the same
+    folder.
     """
     start = Path(start).resolve()
     for folder in [start, *start.parents]:
@@ -38,8 +42,8 @@ def export_model(parameters, path):
     for W, b in zip(parameters[0::2], parameters[1::2]):
         W = W.detach().cpu().numpy()  # (in, out), stored row by row
         b = b.detach().cpu().numpy()  # (out,)
-        layers.append({"in": W.shape[0], "out": W.shape[1],  # "<f4": little-endian
-                       "W": _b64(W, "<f4"), "b": _b64(b, "<f4")})
+        W64, b64 = _b64(W, "<f4"), _b64(b, "<f4")  # "<f4": little-endian float32
+        layers.append({"in": W.shape[0], "out": W.shape[1], "W": W64, "b": b64})
     exported = {"format": FORMAT, "activation": "tanh", "layers": layers}
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -48,7 +52,7 @@ def export_model(parameters, path):
 
 
 def load_model(path):
-    """The parameters [W1, b1, W2, b2, ...] as float32 tensors, read back from export_model's JSON (Try it: draw a digit)."""
+    """[W1, b1, W2, b2, ...] as float32 tensors, from export_model's JSON (Try it: draw a digit)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist: the book's minibatch page exports it")
@@ -58,29 +62,36 @@ def load_model(path):
     parameters = []
     for layer in exported["layers"]:
         W = _unb64(layer["W"], "<f4").reshape(layer["in"], layer["out"])
-        parameters += [torch.tensor(W, dtype=torch.float32), torch.tensor(_unb64(layer["b"], "<f4"), dtype=torch.float32)]
+        parameters += [
+            torch.tensor(W, dtype=torch.float32),
+            torch.tensor(_unb64(layer["b"], "<f4"), dtype=torch.float32),
+        ]
     return parameters
 
 
 def export_digits(images, labels, path, n=200):
-    """Write the first n images as base64 uint8 pixels (round(x * 255)) and their labels as JSON (Try it: draw a digit)."""
+    """Write the first n images and their labels as JSON (Try it: draw a digit).
+
+    The pixels are base64 uint8, round(x * 255).
+    """
     pixels = torch.round(images[:n].reshape(n, 784) * 255).to(torch.uint8).numpy()  # (n, 784)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"n": n, "images": _b64(pixels, np.uint8),
-                                "labels": [int(label) for label in labels[:n]]}))
+    labels = [int(label) for label in labels[:n]]
+    path.write_text(json.dumps({"n": n, "images": _b64(pixels, np.uint8), "labels": labels}))
     return path
 
 
 def load_digits(path):
-    """(images (n, 784) floats in [0, 1], labels (n,)) read back from export_digits's JSON (Try it: draw a digit)."""
+    """(images (n, 784) in [0, 1], labels (n,)) from export_digits's JSON (Try it: draw a digit)."""
     exported = json.loads(Path(path).read_text())
     pixels = _unb64(exported["images"], np.uint8).reshape(exported["n"], 784)
     return torch.tensor(pixels, dtype=torch.float32) / 255.0, torch.tensor(exported["labels"])
 
 
 def _box_filter(n_in, n_out, step):
-    # R[i, k]: the share of output pixel i = [i * step, (i + 1) * step) covered by input pixel [k, k + 1)
+    # R[i, k]: the share of output pixel i = [i * step, (i + 1) * step) covered by input
+    # pixel [k, k + 1)
     R = np.zeros((n_out, n_in))
     for i in range(n_out):
         lo, hi = i * step, (i + 1) * step
@@ -100,7 +111,7 @@ def mnist_style(ink):
     rows, cols = np.flatnonzero(ink.any(1)), np.flatnonzero(ink.any(0))
     if rows.size == 0:
         return None
-    crop = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]  # (h, w)
+    crop = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]  # (h, w)
     h, w = crop.shape
     side = max(h, w)
     out_h, out_w = -(-20 * h // side), -(-20 * w // side)  # ceil division
@@ -114,5 +125,5 @@ def mnist_style(ink):
     image = np.zeros((28, 28))
     y0, x0 = max(top, 0), max(left, 0)
     y1, x1 = min(top + out_h, 28), min(left + out_w, 28)
-    image[y0:y1, x0:x1] = small[y0 - top:y1 - top, x0 - left:x1 - left]
+    image[y0:y1, x0:x1] = small[y0 - top : y1 - top, x0 - left : x1 - left]
     return image

@@ -8,6 +8,8 @@ def cmp(name, dt, t):
     exact = torch.all(dt == t.grad).item()
     approx = torch.allclose(dt, t.grad)
     maxdiff = (dt - t.grad).abs().max().item()
-    print(f"{name:15s} | exact: {str(exact):5s} | approximate: {str(approx):5s} "
-          f"| maxdiff: {maxdiff:.2e}")
+    print(
+        f"{name:15s} | exact: {str(exact):5s} | approximate: {str(approx):5s} "
+        f"| maxdiff: {maxdiff:.2e}"
+    )
     return exact, approx, maxdiff

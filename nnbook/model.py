@@ -3,6 +3,8 @@
 import torch
 
 
+# fmt: off
+# Written exactly as the seed writes it (tests/test_sync.py compares it with the page).
 def initialize_nn(n_hidden = 100):
     """Parameters [W1, b1, W2, b2, W3, b3] of the MLP, drawn from N(0, 1) with seed 1 (The MLP)."""
 
@@ -21,6 +23,7 @@ def initialize_nn(n_hidden = 100):
         p.requires_grad = True
 
     return parameters
+# fmt: on
 
 
 def initialize_scaled(n_hidden=100, gain=5 / 3, output_scale=0.1, seed=1):

@@ -8,7 +8,9 @@ def plot_digits(images, labels, ncols=10, titles=None, size=1.0):
     """A grid of digit images with their labels as titles (The data)."""
     n = len(images)
     nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, 1.2 * size * nrows), squeeze=False)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(size * ncols, 1.2 * size * nrows), squeeze=False
+    )
     for i, ax in enumerate(axes.flat):
         ax.set_axis_off()
         if i < n:
@@ -18,7 +20,12 @@ def plot_digits(images, labels, ncols=10, titles=None, size=1.0):
     return fig
 
 
-def draw_mlp(layer_sizes=(784, 100, 100, 10), names=("input", "hidden 1", "hidden 2", "output"), max_shown=10, ax=None):
+def draw_mlp(
+    layer_sizes=(784, 100, 100, 10),
+    names=("input", "hidden 1", "hidden 2", "output"),
+    max_shown=10,
+    ax=None,
+):
     """Diagram of a fully connected network; large layers show a few neurons and a gap (The MLP)."""
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 5))

@@ -10,6 +10,8 @@ import torch
 from nnbook import metrics
 
 
+# fmt: off
+# The seed's backward pass, as the pages write it (shown on "A shorter backward pass").
 @torch.no_grad()  # gradients are written by hand: autograd records nothing
 def seed_gradients(X, y, parameters):
     """Loss and gradients, backward step by step (The backward pass)."""
@@ -37,6 +39,7 @@ def seed_gradients(X, y, parameters):
     dcounts += torch.ones_like(counts) * dcounts_sum
     dlogits = counts * dcounts
     return loss, backward_from_logits(X, h1, h2, dlogits, parameters)
+# fmt: on
 
 
 @torch.no_grad()
@@ -100,6 +103,8 @@ def shift_images(Xb, dx, dy):
     return shifted.reshape(-1, 784)  # (B, 784)
 
 
+# fmt: off
+# Shown on the pages "Minibatch SGD" and "torch.nn": the signature wrapped to fit the page.
 def minibatch_sgd(X, y, parameters, epochs, batch_size, lr, momentum,
                   max_shift, seed, X_val=None, y_val=None,
                   gradients=short_gradients):
@@ -135,3 +140,4 @@ def minibatch_sgd(X, y, parameters, epochs, batch_size, lr, momentum,
             history["val_loss"].append(val_loss)
             history["val_accuracy"].append(val_accuracy)
     return history
+# fmt: on

@@ -14,8 +14,14 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "chapters").glob("*.md"))
 SITE = Path(os.environ.get("NNBOOK_SITE", ROOT / "_build" / "html"))  # the built book
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="session")
@@ -36,7 +42,7 @@ def small_split(mnist):
 
 @pytest.fixture(scope="session")
 def server():
-    """Base URL of a local HTTP server for the built book (fetch() does not work on file:// URLs)."""
+    """Base URL of a local HTTP server for the built book (fetch() fails on file:// URLs)."""
     if not (SITE / "index.html").is_file():
         pytest.fail(f"No built book in {SITE}: run `jupyter-book build .` first.")
 
@@ -44,7 +50,9 @@ def server():
         def log_message(self, *args):
             pass
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(SITE)))
+    httpd = ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(SITE))
+    )
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}/"
@@ -59,7 +67,9 @@ def browser():
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        pytest.fail("The browser tests need the Python package playwright (pip install playwright).")
+        pytest.fail(
+            "The browser tests need the Python package playwright (pip install playwright)."
+        )
     executable = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
     options = {"args": CHROMIUM_ARGS}
     if Path(executable).is_file():
@@ -68,8 +78,10 @@ def browser():
         try:
             chromium = playwright.chromium.launch(**options)
         except Exception as error:
-            pytest.fail(f"Could not start Chromium ({error}). Install it (apt-get install chromium) "
-                        "or set $CHROMIUM to its path.")
+            pytest.fail(
+                f"Could not start Chromium ({error}). Install it (apt-get install chromium) "
+                "or set $CHROMIUM to its path."
+            )
         yield chromium
         chromium.close()
 

@@ -24,25 +24,34 @@ from nnbook import export, model
 PAGE = "chapters/recognizer.html"
 
 # Strokes in canvas units (0..1, y down), drawn with the mouse; each is a list of polylines.
+# fmt: off
 STROKES = {
     "1": [[(0.52, 0.15), (0.50, 0.50), (0.48, 0.85)]],
     "7": [[(0.25, 0.18), (0.75, 0.18), (0.62, 0.45), (0.50, 0.68), (0.42, 0.88)]],
-    "0": [[(0.5 + 0.22 * math.sin(2 * math.pi * t / 24), 0.5 - 0.33 * math.cos(2 * math.pi * t / 24))
-           for t in range(25)]],
+    "0": [[(0.5 + 0.22 * math.sin(2 * math.pi * t / 24),
+            0.5 - 0.33 * math.cos(2 * math.pi * t / 24)) for t in range(25)]],
     "3": [[(0.30, 0.22), (0.45, 0.14), (0.62, 0.16), (0.68, 0.28), (0.60, 0.42), (0.45, 0.48),
            (0.62, 0.54), (0.70, 0.68), (0.62, 0.82), (0.45, 0.86), (0.28, 0.78)]],
 }
+# fmt: on
 
 
 @pytest.fixture(scope="session")
 def site():
     """The built HTML folder, checked to hold the recognizer page and its files."""
-    needed = [PAGE, "_static/recognizer.js", "_static/recognizer.css",
-              "_static/recognizer/model.json", "_static/recognizer/digits.json"]
+    needed = [
+        PAGE,
+        "_static/recognizer.js",
+        "_static/recognizer.css",
+        "_static/recognizer/model.json",
+        "_static/recognizer/digits.json",
+    ]
     missing = [name for name in needed if not (SITE / name).is_file()]
     if missing:
-        pytest.fail(f"The built book in {SITE} lacks {', '.join(missing)}: run `jupyter-book build .` "
-                    "first (the minibatch page exports _static/recognizer/*.json).")
+        pytest.fail(
+            f"The built book in {SITE} lacks {', '.join(missing)}: run `jupyter-book build .` "
+            "first (the minibatch page exports _static/recognizer/*.json)."
+        )
     return SITE
 
 
@@ -66,7 +75,10 @@ class Recognizer:
     def draw(self, polylines, steps=4):
         """Draw polylines (canvas units 0..1) with real mouse events."""
         box = self.canvas_box()
-        to_page = lambda x, y: (box["x"] + x * box["width"], box["y"] + y * box["height"])
+
+        def to_page(x, y):
+            return box["x"] + x * box["width"], box["y"] + y * box["height"]
+
         for polyline in polylines:
             self.page.mouse.move(*to_page(*polyline[0]))
             self.page.mouse.down()
@@ -89,16 +101,20 @@ class Recognizer:
             const root = document.getElementById('nn-recognizer');
             return {
                 prediction: root.dataset.prediction,
-                heights: Array.from(root.querySelectorAll('.nn-bar-fill'), e => parseFloat(e.style.height || '0')),
+                heights: Array.from(root.querySelectorAll('.nn-bar-fill'),
+                                    e => parseFloat(e.style.height || '0')),
                 status: root.querySelector('.nn-status').textContent,
                 truth: root.querySelector('.nn-truth').textContent,
             };
         }""")
 
     def page_errors(self):
-        """Console errors and uncaught exceptions, except failed loads of aborted external requests."""
-        return [text for text, url in self.errors
-                if not (url in self.aborted and text.startswith("Failed to load resource"))]
+        """Console errors and uncaught exceptions, except failed loads of aborted requests."""
+        return [
+            text
+            for text, url in self.errors
+            if not (url in self.aborted and text.startswith("Failed to load resource"))
+        ]
 
 
 @pytest.fixture
@@ -108,7 +124,12 @@ def recognizer(browser, server):
     page = context.new_page()
     tab = Recognizer(page)
     page.route("**/*", local_only(server, tab.aborted))
-    page.on("console", lambda m: tab.errors.append((m.text, m.location.get("url", ""))) if m.type == "error" else None)
+    page.on(
+        "console",
+        lambda m: (
+            tab.errors.append((m.text, m.location.get("url", ""))) if m.type == "error" else None
+        ),
+    )
     page.on("pageerror", lambda error: tab.errors.append((f"uncaught: {error}", "")))
     page.goto(server + PAGE)
     try:
@@ -125,21 +146,24 @@ def recognizer(browser, server):
 
 @pytest.fixture(scope="session")
 def exported(site):
-    """(parameters, test images (200, 784), labels) decoded in Python from the files the page loads."""
+    """(parameters, test images (200, 784), labels), decoded from the files the page loads."""
     parameters = export.load_model(site / "_static" / "recognizer" / "model.json")
     images, labels = export.load_digits(site / "_static" / "recognizer" / "digits.json")
     return parameters, images, labels
 
 
 def _python_probs(parameters, X):
-    return torch.softmax(model.forward(torch.as_tensor(X, dtype=torch.float32).reshape(-1, 784), parameters), 1)
+    return torch.softmax(
+        model.forward(torch.as_tensor(X, dtype=torch.float32).reshape(-1, 784), parameters), 1
+    )
 
 
 def test_page_loads_without_errors(recognizer):
     shown = recognizer.shown()
     assert shown["prediction"] == "" and shown["heights"] == [0.0] * 10
     assert "Draw a digit" in shown["status"]
-    assert recognizer.js("() => getComputedStyle(document.querySelector('#nn-recognizer .nn-canvas')).touchAction") == "none"
+    canvas = "document.querySelector('#nn-recognizer .nn-canvas')"
+    assert recognizer.js(f"() => getComputedStyle({canvas}).touchAction") == "none"
     assert recognizer.js("() => window.nnRecognizer.nTestDigits()") == 200
 
 
@@ -153,17 +177,24 @@ def test_shipped_digits_are_the_first_mnist_test_digits(exported, mnist):
 
 def test_200_test_digits_same_predictions_as_python(recognizer, exported):
     parameters, images, labels = exported
-    probs_js = torch.tensor(recognizer.js("pixels => pixels.map(p => window.nnRecognizer.predictPixels(p))",
-                                          images.tolist()), dtype=torch.float64)  # (200, 10)
+    probs_js = torch.tensor(
+        recognizer.js(
+            "pixels => pixels.map(p => window.nnRecognizer.predictPixels(p))", images.tolist()
+        ),
+        dtype=torch.float64,
+    )  # (200, 10)
     probs_py = _python_probs(parameters, images).double()  # (200, 10)
     agreement = (probs_js.argmax(1) == probs_py.argmax(1)).double().mean().item()
-    print(f"JS and Python agree on {agreement:.1%} of the 200 test digits; "
-          f"max |probability difference| {(probs_js - probs_py).abs().max().item():.2e}; "
-          f"JS accuracy {(probs_js.argmax(1) == labels).double().mean().item():.1%}")
+    print(
+        f"JS and Python agree on {agreement:.1%} of the 200 test digits; "
+        f"max |probability difference| {(probs_js - probs_py).abs().max().item():.2e}; "
+        f"JS accuracy {(probs_js.argmax(1) == labels).double().mean().item():.1%}"
+    )
     assert agreement >= 0.99
     assert torch.allclose(probs_js.sum(1), torch.ones(200, dtype=torch.float64))
     assert (probs_js - probs_py).abs().max() < 1e-4  # float64 in JS, float32 in PyTorch
-    assert (probs_js.argmax(1) == labels).double().mean() >= 0.95  # the trained weights, not random ones
+    # the trained weights, not random ones
+    assert (probs_js.argmax(1) == labels).double().mean() >= 0.95
 
 
 def test_random_test_digit_button_shows_digit_and_label(recognizer, exported):
@@ -177,7 +208,10 @@ def test_random_test_digit_button_shows_digit_and_label(recognizer, exported):
         expected = _python_probs(parameters, images[index]).argmax().item()
         shown = recognizer.shown()
         assert shown["prediction"] == str(expected)
-        assert f"#{index}" in shown["truth"] and f"true label {labels[index].item()}:" in shown["truth"]
+        assert (
+            f"#{index}" in shown["truth"]
+            and f"true label {labels[index].item()}:" in shown["truth"]
+        )
     result = recognizer.js("() => window.nnRecognizer.loadTestDigit(7)")
     assert result["index"] == 7 and result["label"] == labels[7].item()
 
@@ -199,7 +233,9 @@ def test_mouse_stroke_gives_prediction(recognizer, exported, digit):
     assert np.allclose(pixels, export.mnist_style(recognizer.ink()).ravel(), atol=1e-6)
     assert np.allclose(current["pixels"], pixels)
     assert np.allclose(probs, _python_probs(parameters, pixels)[0].numpy(), atol=1e-5)
-    assert probs.argmax() == int(digit), f"a drawn {digit} was read as {probs.argmax()}: {probs.round(3)}"
+    assert probs.argmax() == int(digit), (
+        f"a drawn {digit} was read as {probs.argmax()}: {probs.round(3)}"
+    )
 
 
 def test_prediction_updates_while_drawing(recognizer):
@@ -209,7 +245,9 @@ def test_prediction_updates_while_drawing(recognizer):
     mouse.down()
     mouse.move(box["x"] + 0.5 * box["width"], box["y"] + 0.85 * box["height"], steps=5)
     # the button is still down: the prediction comes from the next animation frame
-    recognizer.page.wait_for_function("() => window.nnRecognizer.current().probs !== null", timeout=5_000)
+    recognizer.page.wait_for_function(
+        "() => window.nnRecognizer.current().probs !== null", timeout=5_000
+    )
     assert recognizer.shown()["prediction"] != ""
     mouse.up()
 
@@ -220,10 +258,19 @@ def test_touch_stroke_draws(recognizer):
     points = [(0.5, 0.15 + 0.7 * t / 10) for t in range(11)]
     for k, (x, y) in enumerate(points):
         kind = "touchStart" if k == 0 else "touchMove"
-        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [
-            {"x": box["x"] + x * box["width"], "y": box["y"] + y * box["height"]}]})
+        cdp.send(
+            "Input.dispatchTouchEvent",
+            {
+                "type": kind,
+                "touchPoints": [
+                    {"x": box["x"] + x * box["width"], "y": box["y"] + y * box["height"]}
+                ],
+            },
+        )
     cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
-    recognizer.page.wait_for_function("() => window.nnRecognizer.current().probs !== null", timeout=5_000)
+    recognizer.page.wait_for_function(
+        "() => window.nnRecognizer.current().probs !== null", timeout=5_000
+    )
     assert recognizer.js("() => window.nnRecognizer.current().source") == "drawing"
     assert recognizer.shown()["prediction"] != ""
 
@@ -239,7 +286,8 @@ def test_empty_canvas_gives_no_prediction(recognizer):
     shown = recognizer.shown()
     assert shown["prediction"] == "" and shown["heights"] == [0.0] * 10
     assert "Draw a digit" in shown["status"]
-    input_pixels = recognizer.js("""() => Array.from(document.querySelector('#nn-recognizer .nn-input')
+    input_pixels = recognizer.js("""() => Array.from(
+        document.querySelector('#nn-recognizer .nn-input')
         .getContext('2d').getImageData(0, 0, 28, 28).data.filter((v, k) => k % 4 === 0))""")
     assert max(input_pixels) == 0  # the network's input is shown black
 
@@ -250,9 +298,15 @@ def test_preprocessing_matches_python_reference(recognizer):
         ink = np.zeros((height, width))
         for _ in range(3):  # a few random blobs, with gray edges
             y, x = rng.integers(0, height), rng.integers(0, width)
-            ink[max(0, y - 20):y + 25, max(0, x - 8):x + 30] = rng.uniform(0.2, 1.0)
-        ink[rng.random((height, width)) < 0.001] = 0.5  # stray specks: the bounding box includes them
-        js = recognizer.js("([ink, w, h]) => window.nnRecognizer.preprocess(ink, w, h)",
-                           [ink.ravel().tolist(), width, height])
+            ink[max(0, y - 20) : y + 25, max(0, x - 8) : x + 30] = rng.uniform(0.2, 1.0)
+        # stray specks: the bounding box includes them
+        ink[rng.random((height, width)) < 0.001] = 0.5
+        js = recognizer.js(
+            "([ink, w, h]) => window.nnRecognizer.preprocess(ink, w, h)",
+            [ink.ravel().tolist(), width, height],
+        )
         assert np.allclose(np.array(js).reshape(28, 28), export.mnist_style(ink), atol=1e-9)
-    assert recognizer.js("() => window.nnRecognizer.preprocess(new Array(100).fill(0), 10, 10)") is None
+    assert (
+        recognizer.js("() => window.nnRecognizer.preprocess(new Array(100).fill(0), 10, 10)")
+        is None
+    )

@@ -32,7 +32,10 @@ def test_to_tensors_equals_preprocess_data(small_split):
 
 
 def test_load_mnist_local_copy(mnist):
-    assert {name: split.num_rows for name, split in mnist.items()} == {"train": 60_000, "test": 10_000}
+    assert {name: split.num_rows for name, split in mnist.items()} == {
+        "train": 60_000,
+        "test": 10_000,
+    }
     assert mnist["test"][0]["label"] == 7  # the first MNIST test label
 
 
@@ -60,13 +63,17 @@ def test_unreadable_folder(monkeypatch, tmp_path):
 
 
 def _fake_mnist(tmp_path, sizes, features=None, image_size=(28, 28)):
-    features = features or Features({"image": Image(), "label": ClassLabel(names=[str(d) for d in range(10)])})
+    features = features or Features(
+        {"image": Image(), "label": ClassLabel(names=[str(d) for d in range(10)])}
+    )
     image = PILImage.new("L", image_size)
     for name, size in sizes.items():
         rows = {"image": [image] * size, "label": [0] * size}
         if "label" not in features:
             rows = {column: [0] * size for column in features}
-        Dataset.from_dict(rows, features=features).to_parquet(tmp_path / f"{name}-00000-of-00001.parquet")
+        Dataset.from_dict(rows, features=features).to_parquet(
+            tmp_path / f"{name}-00000-of-00001.parquet"
+        )
     return tmp_path
 
 
@@ -75,20 +82,31 @@ def test_wrong_splits(monkeypatch, tmp_path):
 
 
 def test_wrong_sizes(monkeypatch, tmp_path):
-    _expect_error(monkeypatch, _fake_mnist(tmp_path, {"train": 3, "test": 2}), "is not MNIST", "3 examples, not 60,000")
+    _expect_error(
+        monkeypatch,
+        _fake_mnist(tmp_path, {"train": 3, "test": 2}),
+        "is not MNIST",
+        "3 examples, not 60,000",
+    )
 
 
 def test_wrong_features(monkeypatch, tmp_path):
     features = Features({"a": Value("int64"), "b": Value("int64")})
-    _expect_error(monkeypatch, _fake_mnist(tmp_path, {"train": 3, "test": 2}, features), "is not MNIST")
+    _expect_error(
+        monkeypatch, _fake_mnist(tmp_path, {"train": 3, "test": 2}, features), "is not MNIST"
+    )
 
 
 def test_check_mnist_rejects_wrong_image_size():
     features = Features({"image": Image(), "label": ClassLabel(names=[str(d) for d in range(10)])})
-    fake = DatasetDict({
-        name: Dataset.from_dict({"image": [PILImage.new("L", (32, 32))] * n, "label": [0] * n}, features=features)
-        for name, n in data.SPLIT_SIZES.items()
-    })
+    fake = DatasetDict(
+        {
+            name: Dataset.from_dict(
+                {"image": [PILImage.new("L", (32, 32))] * n, "label": [0] * n}, features=features
+            )
+            for name, n in data.SPLIT_SIZES.items()
+        }
+    )
     with pytest.raises(data.MNISTError, match="not 28 x 28"):
         data.check_mnist(fake, "fake")
 
@@ -116,14 +134,15 @@ def test_notebook_shows_only_the_message(tmp_path):
     from nbclient.exceptions import CellExecutionError
 
     nb = nbformat.v4.new_notebook()
-    nb.cells.append(nbformat.v4.new_code_cell(
-        f"import os; os.environ['MNIST_PATH'] = {str(tmp_path / 'nowhere')!r}\n"
-        "from nnbook import data\n"
-        "data.load_mnist()"
-    ))
+    nb.cells.append(
+        nbformat.v4.new_code_cell(
+            f"import os; os.environ['MNIST_PATH'] = {str(tmp_path / 'nowhere')!r}\n"
+            "from nnbook import data\n"
+            "data.load_mnist()"
+        )
+    )
     with pytest.raises(CellExecutionError):
         NotebookClient(nb, timeout=120, kernel_name="python3").execute()
     (error,) = [o for o in nb.cells[0].outputs if o.output_type == "error"]
     assert error.ename == "MNISTError"
     assert len(error.traceback) == 1 and "is not a folder" in error.traceback[0]
-

@@ -17,7 +17,11 @@ def test_export_model_round_trip(tmp_path):
     path = export.export_model(parameters, tmp_path / "sub" / "model.json")
     exported = json.loads(path.read_text())
     assert exported["format"] == "nnbook-mlp-1" and exported["activation"] == "tanh"
-    assert [(layer["in"], layer["out"]) for layer in exported["layers"]] == [(784, 100), (100, 100), (100, 10)]
+    assert [(layer["in"], layer["out"]) for layer in exported["layers"]] == [
+        (784, 100),
+        (100, 100),
+        (100, 10),
+    ]
     for layer, W, b in zip(exported["layers"], parameters[0::2], parameters[1::2]):
         assert len(base64.b64decode(layer["W"])) == 4 * layer["in"] * layer["out"]
         assert len(base64.b64decode(layer["b"])) == 4 * layer["out"]
@@ -32,7 +36,9 @@ def test_export_model_round_trip(tmp_path):
 def test_load_model_gives_same_forward(tmp_path):
     parameters = model.initialize_scaled(seed=3)
     loaded = export.load_model(export.export_model(parameters, tmp_path / "model.json"))
-    assert all(p.dtype == torch.float32 and torch.equal(p, q.detach()) for p, q in zip(loaded, parameters))
+    assert all(
+        p.dtype == torch.float32 and torch.equal(p, q.detach()) for p, q in zip(loaded, parameters)
+    )
     X = torch.rand(4, 784, generator=torch.Generator().manual_seed(0))
     assert torch.equal(model.forward(X, loaded), model.forward(X, parameters).detach())
 
@@ -53,8 +59,10 @@ def test_export_digits_round_trip(tmp_path):
     assert exported["n"] == 200 and exported["labels"] == labels[:200].tolist()
     pixels = _decode(exported["images"], np.uint8)
     assert pixels.size == 200 * 784
-    assert torch.equal(torch.from_numpy(pixels.reshape(200, 28, 28).copy()),
-                       torch.round(images[:200] * 255).to(torch.uint8))
+    assert torch.equal(
+        torch.from_numpy(pixels.reshape(200, 28, 28).copy()),
+        torch.round(images[:200] * 255).to(torch.uint8),
+    )
     loaded_x, loaded_y = export.load_digits(path)
     assert loaded_x.shape == (200, 784) and torch.equal(loaded_y, labels[:200])
     assert torch.equal(loaded_x, images[:200].reshape(200, 784))  # k / 255 survives the round trip
@@ -62,7 +70,9 @@ def test_export_digits_round_trip(tmp_path):
 
 def test_export_digits_accepts_flat_images(tmp_path):
     images = torch.rand(5, 784)
-    exported = json.loads(export.export_digits(images, torch.arange(5), tmp_path / "d.json", n=3).read_text())
+    exported = json.loads(
+        export.export_digits(images, torch.arange(5), tmp_path / "d.json", n=3).read_text()
+    )
     assert len(base64.b64decode(exported["images"])) == 3 * 784
 
 
@@ -77,7 +87,7 @@ def test_mnist_style_box_and_center():
     assert image.shape == (28, 28) and image.min() >= 0 and image.max() <= 1
     rows, cols = np.flatnonzero(image.any(1)), np.flatnonzero(image.any(0))
     assert len(rows) == 20 and len(cols) == 10  # larger side 20 px, aspect ratio kept
-    assert np.allclose(image[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1], 1.0)
+    assert np.allclose(image[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], 1.0)
     ii = np.arange(28)
     assert abs((image.sum(1) * ii).sum() / image.sum() - 14) <= 0.5
     assert abs((image.sum(0) * ii).sum() / image.sum() - 14) <= 0.5
@@ -102,8 +112,12 @@ def test_mnist_style_keeps_mnist_digits(mnist):
         # an MNIST digit is already cropped to 20 px and centered: at most a one-pixel shift
         if not np.allclose(again, image, atol=1e-6):
             moved += 1
-            shifts = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)
-                      if np.allclose(np.roll(again, (dy, dx), (0, 1)), image, atol=1e-6)]
+            shifts = [
+                (dy, dx)
+                for dy in (-1, 0, 1)
+                for dx in (-1, 0, 1)
+                if np.allclose(np.roll(again, (dy, dx), (0, 1)), image, atol=1e-6)
+            ]
             assert shifts, "mnist_style changed an MNIST digit by more than a shift"
     assert moved <= 10
 

@@ -12,7 +12,10 @@ def _with_grad(grad):
 def test_exact_match(capsys):
     grad = torch.randn(3, 4, generator=torch.Generator().manual_seed(0))
     assert cmp("W", grad.clone(), _with_grad(grad)) == (True, True, 0.0)
-    assert capsys.readouterr().out.split() == "W | exact: True | approximate: True | maxdiff: 0.00e+00".split()
+    assert (
+        capsys.readouterr().out.split()
+        == "W | exact: True | approximate: True | maxdiff: 0.00e+00".split()
+    )
 
 
 def test_rounding_difference_is_approximate_only():

@@ -5,7 +5,14 @@ from nnbook import model
 
 def test_initialize_nn_shapes_and_grad():
     parameters = model.initialize_nn()
-    assert [tuple(p.shape) for p in parameters] == [(784, 100), (100,), (100, 100), (100,), (100, 10), (10,)]
+    assert [tuple(p.shape) for p in parameters] == [
+        (784, 100),
+        (100,),
+        (100, 100),
+        (100,),
+        (100, 10),
+        (10,),
+    ]
     assert all(p.requires_grad for p in parameters)
     W1, b1, W2, b2, W3, b3 = parameters
     assert not b1.any() and not b2.any() and not b3.any()
@@ -25,7 +32,10 @@ def test_initialize_nn_hidden_size():
 
 
 def test_count_parameters():
-    assert model.count_parameters(model.initialize_nn()) == 784 * 100 + 100 + 100 * 100 + 100 + 100 * 10 + 10
+    assert (
+        model.count_parameters(model.initialize_nn())
+        == 784 * 100 + 100 + 100 * 100 + 100 + 100 * 10 + 10
+    )
 
 
 def test_forward_matches_layer_by_layer():

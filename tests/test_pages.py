@@ -44,8 +44,12 @@ def run_page(name):
         notebook = jupytext.read(ROOT / "chapters" / f"{name}.md")
         _executed[name] = _built(name, notebook)
         if _executed[name] is None:
-            NotebookClient(notebook, timeout=900, kernel_name="python3",
-                           resources={"metadata": {"path": str(ROOT / "chapters")}}).execute()
+            NotebookClient(
+                notebook,
+                timeout=900,
+                kernel_name="python3",
+                resources={"metadata": {"path": str(ROOT / "chapters")}},
+            ).execute()
             _executed[name] = notebook, _glued_outputs(notebook)
     return _executed[name]
 
@@ -84,7 +88,9 @@ def test_page_output_is_clean(page):
     for cell in notebook.cells:
         for output in cell.get("outputs", []):
             assert output.output_type != "error", f"{page}: {output.get('ename')}"
-            assert not (output.output_type == "stream" and output.name == "stderr"), f"{page}: stderr {output.text[:200]}"
+            assert not (output.output_type == "stream" and output.name == "stderr"), (
+                f"{page}: stderr {output.text[:200]}"
+            )
     text = text_of(page)
     for noise in ("Warning", "Traceback", "it/s]", "%|"):
         assert noise not in text, f"{page} shows {noise!r}"
@@ -99,9 +105,13 @@ def test_loss_page_reproduces_seed_loss():
     assert "Train Loss: 15.9699" in text_of("loss")
 
 
-GRADIENTS = ["logprobs", "probs", "counts_sum_inv", "counts_sum", "counts", "logits", "h2", "W3", "b3",
-             "h2_pre", "h1", "W2", "b2", "h1_pre", "X", "W1", "b1"]
-CMP_LINE = re.compile(r"^(\w+)\s*\| exact: (True|False)\s*\| approximate: (True|False)\s*\| maxdiff: (\S+)$", re.M)
+# fmt: off
+GRADIENTS = ["logprobs", "probs", "counts_sum_inv", "counts_sum", "counts", "logits", "h2", "W3",
+             "b3", "h2_pre", "h1", "W2", "b2", "h1_pre", "X", "W1", "b1"]
+# fmt: on
+CMP_LINE = re.compile(
+    r"^(\w+)\s*\| exact: (True|False)\s*\| approximate: (True|False)\s*\| maxdiff: (\S+)$", re.M
+)
 
 
 def test_backward_page_every_manual_gradient_matches_autograd():
@@ -113,13 +123,18 @@ def test_backward_page_every_manual_gradient_matches_autograd():
         assert approximate == "True", f"d{name} differs from autograd by {maxdiff}"
 
 
+# fmt: off
 SEED_TRAJECTORY = {0: 15.9699, 10: 10.9262, 20: 8.3451, 30: 6.7141, 40: 5.6266, 50: 4.8790,
                    60: 4.3457, 70: 3.9500, 80: 3.6406, 90: 3.3900, 99: 3.2024}
+# fmt: on
 
 
 def test_training_loop_reproduces_seed_trajectory():
     text = text_of("training_loop")
-    printed = {int(epoch): float(loss) for epoch, loss in re.findall(r"^Epoch: +(\d+)/100 +Loss: (\d+\.\d+)$", text, re.M)}
+    printed = {
+        int(epoch): float(loss)
+        for epoch, loss in re.findall(r"^Epoch: +(\d+)/100 +Loss: (\d+\.\d+)$", text, re.M)
+    }
     assert printed.keys() == SEED_TRAJECTORY.keys()
     for epoch, loss in SEED_TRAJECTORY.items():
         assert printed[epoch] == pytest.approx(loss, abs=1e-4), f"epoch {epoch}"
@@ -131,7 +146,9 @@ def test_evaluation_page_measures_the_seed_network():
 
 def test_initialization_fix_starts_near_uniform_predictions():
     assert abs(glued("initialization", "initial_loss_scaled") - math.log(10)) < 0.05
-    assert glued("initialization", "test_accuracy_scaled") > glued("initialization", "test_accuracy_seed")
+    assert glued("initialization", "test_accuracy_scaled") > glued(
+        "initialization", "test_accuracy_seed"
+    )
 
 
 def test_short_backward_collapsed_gradient_matches_autograd():

@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, SITE, local_only
+from test_notebooks import notebook_pages
 
 TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
 PAGES = [TOC["root"]] + [c["file"] for part in TOC["parts"] for c in part["chapters"]]
@@ -17,8 +18,10 @@ PAGES = [TOC["root"]] + [c["file"] for part in TOC["parts"] for c in part["chapt
 def tab(browser, server):
     """Open a page of the built book; returns (page, errors)."""
     if not os.environ.get("NNBOOK_MATHJAX"):
-        pytest.fail("Set NNBOOK_MATHJAX to a local copy of mathjax@3 (npm install mathjax@3; the "
-                    "folder holding es5/): there is no CDN here, and formulas must render.")
+        pytest.fail(
+            "Set NNBOOK_MATHJAX to a local copy of mathjax@3 (npm install mathjax@3; the "
+            "folder holding es5/): there is no CDN here, and formulas must render."
+        )
     context = browser.new_context(viewport={"width": 1280, "height": 900})
 
     def open_page(path):
@@ -29,11 +32,19 @@ def tab(browser, server):
         page.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
         page.goto(server + path, wait_until="load")
         if page.locator("script[src*=mathjax]").count():
-            page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+            page.wait_for_function(
+                "() => window.MathJax && MathJax.startup && MathJax.startup.promise"
+            )
             page.evaluate("() => MathJax.startup.promise")  # typesetting finished
         # a resource that failed because we aborted it (an external link's favicon, say) is no error
-        real = [e for e in errors if isinstance(e, str) or not (
-            e.text.startswith("Failed to load resource") and e.location.get("url") in aborted)]
+        real = [
+            e
+            for e in errors
+            if isinstance(e, str)
+            or not (
+                e.text.startswith("Failed to load resource") and e.location.get("url") in aborted
+            )
+        ]
         return page, [e if isinstance(e, str) else e.text for e in real]
 
     yield open_page
@@ -65,7 +76,7 @@ def test_search_finds_softmax(tab):
     page.close()
 
 
-@pytest.mark.parametrize("name", [p for p in PAGES if p.startswith("chapters/")])
+@pytest.mark.parametrize("name", notebook_pages())
 def test_launch_buttons_open_the_page_notebook(name):
     html = (SITE / f"{name}.html").read_text()
     config = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]

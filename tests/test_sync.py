@@ -38,4 +38,5 @@ def _page_function(page, name):
 @pytest.mark.parametrize("page, function", TAUGHT, ids=lambda x: getattr(x, "__name__", x))
 def test_page_and_package_define_the_same_function(page, function):
     package = ast.parse(inspect.getsource(function)).body[0]
-    assert _without_docstring(_page_function(page, function.__name__)) == _without_docstring(package)
+    on_page = _page_function(page, function.__name__)
+    assert _without_docstring(on_page) == _without_docstring(package)

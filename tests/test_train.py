@@ -6,8 +6,10 @@ import torch.nn.functional as F
 
 from nnbook import data, metrics, model, train
 
+# fmt: off
 SEED_TRAJECTORY = {0: 15.9699, 10: 10.9262, 20: 8.3451, 30: 6.7141, 40: 5.6266, 50: 4.8790,
                    60: 4.3457, 70: 3.9500, 80: 3.6406, 90: 3.3900, 99: 3.2024}
+# fmt: on
 
 
 @pytest.fixture(scope="module")
@@ -73,8 +75,19 @@ def test_minibatch_sgd_is_deterministic_and_learns(train_tensors):
     runs = []
     for _ in range(2):
         parameters = model.initialize_scaled()
-        history = train.minibatch_sgd(X[:1500], y[:1500], parameters, epochs=3, batch_size=50, lr=0.1,
-                                      momentum=0.9, max_shift=1, seed=0, X_val=X[1500:], y_val=y[1500:])
+        history = train.minibatch_sgd(
+            X[:1500],
+            y[:1500],
+            parameters,
+            epochs=3,
+            batch_size=50,
+            lr=0.1,
+            momentum=0.9,
+            max_shift=1,
+            seed=0,
+            X_val=X[1500:],
+            y_val=y[1500:],
+        )
         runs.append((history, parameters))
     (h1, p1), (h2, p2) = runs
     assert h1 == h2 and all(torch.equal(a, b) for a, b in zip(p1, p2))

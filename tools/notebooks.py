@@ -1,4 +1,4 @@
-"""Write chapters/<page>.ipynb, the notebooks that Colab, Binder and Thebe open, from the MyST pages.
+"""Write chapters/<page>.ipynb, the notebooks Colab, Binder and Thebe open, from the MyST pages.
 
 Each notebook is the page converted by jupytext, without outputs, with a first cell that
 installs the helper package nnbook from the book's repository when it runs in Colab (and does
@@ -17,7 +17,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 
-COLAB_CELL = '''\
+COLAB_CELL = """\
 # In Colab: install the book's helper package, nnbook, from {branch} of the book's repository.
 # Anywhere else (your computer, Binder) this cell does nothing.
 import sys
@@ -25,21 +25,27 @@ import sys
 if "google.colab" in sys.modules:
     import subprocess
 
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "nnbook @ git+{url}@{branch}"], check=True)'''
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "nnbook @ git+{url}@{branch}"], check=True)"""  # noqa: E501 (the cell as it appears in the notebook)
 
 
 def pages():
     """The pages listed in _toc.yml that are MyST notebooks."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     files = [c["file"] for part in toc["parts"] for c in part["chapters"]]
-    return [ROOT / f"{f}.md" for f in files if (ROOT / f"{f}.md").read_text().startswith("---\njupytext:")]
+    return [
+        ROOT / f"{f}.md"
+        for f in files
+        if (ROOT / f"{f}.md").read_text().startswith("---\njupytext:")
+    ]
 
 
 def notebook_text(page):
     """The .ipynb text for one page."""
     repository = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]
     notebook = jupytext.read(page)
-    cell = nbformat.v4.new_code_cell(COLAB_CELL.format(**repository), metadata={"tags": ["remove-cell"]})
+    cell = nbformat.v4.new_code_cell(
+        COLAB_CELL.format(**repository), metadata={"tags": ["remove-cell"]}
+    )
     notebook.cells.insert(0, cell)
     for i, cell in enumerate(notebook.cells):
         cell.id = f"cell-{i}"  # stable ids: the same page always gives the same file
