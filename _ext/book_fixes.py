@@ -14,6 +14,22 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
     context["script_files"][:] = unique  # in place: Sphinx renders from the same list
 
 
+def _singlehtml_handlers(app):
+    # Sphinx gives the singlehtml builder the node handlers registered for "singlehtml", and
+    # falls back to those for "html" only when there are none. sphinx-exercise registers its
+    # own, so every node other extensions render for "html" only (the HiddenCellNode that
+    # sphinx-jupyterbook-latex puts beside each toctree, myst-nb's hidden cells) is unknown
+    # there and `jupyter-book build . --builder singlehtml` (tools/pdf.py) fails. Give
+    # singlehtml the html handlers it lacks.
+    if app.builder.name != "singlehtml":
+        return
+    handlers = app.registry.translation_handlers
+    single = handlers.setdefault("singlehtml", {})
+    for name, pair in handlers.get("html", {}).items():
+        single.setdefault(name, pair)
+
+
 def setup(app):
     app.connect("html-page-context", _dedupe_scripts, priority=900)
+    app.connect("builder-inited", _singlehtml_handlers)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
