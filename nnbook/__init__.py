@@ -7,6 +7,20 @@ the package has no side effects: no downloads, seeds or plot styles.
 __version__ = "0.1.0"
 
 
+def source(code, language="python"):
+    """Show a function's source (or a string of code) as a highlighted block on a page.
+
+    A Markdown code fence, rendered by the book's own highlighter: unlike IPython's Code, it
+    embeds no stylesheet in the page's output.
+    """
+    import inspect
+
+    from IPython.display import Markdown
+
+    text = code if isinstance(code, str) else inspect.getsource(code)
+    return Markdown(f"```{language}\n{text.rstrip()}\n```")
+
+
 class VersionError(RuntimeError):
     """The installed nnbook is not the version a page was written for."""
 
