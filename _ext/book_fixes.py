@@ -1,4 +1,7 @@
-"""Small Sphinx fixes for the book's HTML."""
+"""Small Sphinx fixes for the book's HTML, and the folder where pages share results."""
+
+import os
+from pathlib import Path
 
 
 def _dedupe_scripts(app, pagename, templatename, context, doctree):
@@ -29,7 +32,15 @@ def _singlehtml_handlers(app):
         single.setdefault(name, pair)
 
 
+def _share_results(app):
+    # nnbook.cache.run keeps long results (trained parameters) in $NNBOOK_CACHE so that a page
+    # repeating an earlier page's training reuses it. The kernels that execute the pages inherit
+    # this process's environment. Inside _build/, `jupyter-book clean --all` deletes it.
+    os.environ.setdefault("NNBOOK_CACHE", str(Path(app.doctreedir).parent / ".nnbook_cache"))
+
+
 def setup(app):
+    _share_results(app)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     app.connect("builder-inited", _singlehtml_handlers)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

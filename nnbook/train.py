@@ -4,6 +4,7 @@ Taught in "The training loop", "A shorter backward pass" and "Minibatch SGD".
 """
 
 import math
+import time
 
 import torch
 
@@ -91,6 +92,27 @@ def full_batch(X, y, parameters, epochs=100, lr=0.1, gradients=seed_gradients):
     return losses
 
 
+def block_gradients(X, y, parameters, rows=4000, gradients=short_gradients):
+    """The gradients of the whole batch, computed on blocks of rows (A shorter backward pass).
+
+    The mean loss over N images is the weighted sum of the blocks' mean losses, with weight
+    N_block / N, and so are its gradients. A block's intermediates fit in the cache.
+    """
+    N = X.shape[0]
+    loss, grads = 0.0, None
+    for start in range(0, N, rows):
+        block = slice(start, start + rows)
+        block_loss, block_grads = gradients(X[block], y[block], parameters)
+        weight = X[block].shape[0] / N
+        loss = loss + weight * block_loss
+        if grads is None:
+            grads = [weight * grad for grad in block_grads]
+        else:
+            for grad, block_grad in zip(grads, block_grads):
+                grad.add_(block_grad, alpha=weight)
+    return loss, grads
+
+
 def cosine_lr(step, total_steps, lr_max):
     """Learning rate falling from lr_max to 0 along a cosine (Minibatch SGD)."""
     return lr_max * 0.5 * (1 + math.cos(math.pi * step / total_steps))
@@ -111,14 +133,17 @@ def minibatch_sgd(X, y, parameters, epochs, batch_size, lr, momentum,
     """Minibatch SGD; returns the history of each epoch (Minibatch SGD).
 
     Shuffled batches, random shifts, momentum, a cosine learning rate.
+    history["seconds"] is the training time up to the end of each epoch.
     """
     g = torch.Generator().manual_seed(seed)
     velocities = [torch.zeros_like(p) for p in parameters]
     n_batches = X.shape[0] // batch_size  # drops the last, incomplete batch
     total_steps = epochs * n_batches
-    history = {"lr": [], "train_loss": [], "val_loss": [], "val_accuracy": []}
-    step = 0
+    history = {"lr": [], "train_loss": [], "seconds": [],
+               "val_loss": [], "val_accuracy": []}
+    step, seconds = 0, 0.0
     for epoch in range(epochs):
+        start = time.perf_counter()
         perm = torch.randperm(X.shape[0], generator=g)  # new order each epoch
         batch_losses = []
         for i in range(n_batches):
@@ -133,8 +158,10 @@ def minibatch_sgd(X, y, parameters, epochs, batch_size, lr, momentum,
                 p.data -= lr_now * v
             batch_losses.append(loss.item())
             step += 1
+        seconds += time.perf_counter() - start  # validation not included
         history["lr"].append(lr_now)
         history["train_loss"].append(sum(batch_losses) / n_batches)
+        history["seconds"].append(seconds)
         if X_val is not None:
             val_loss, val_accuracy = metrics.evaluate(parameters, X_val, y_val)
             history["val_loss"].append(val_loss)

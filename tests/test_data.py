@@ -1,3 +1,6 @@
+import io
+import zlib
+
 import numpy as np
 import pytest
 import torch
@@ -29,6 +32,70 @@ def test_to_tensors_equals_preprocess_data(small_split):
         x_fast, y_fast = data.to_tensors(split)
         assert torch.equal(x_fast, x_loop) and x_fast.dtype == x_loop.dtype
         assert torch.equal(y_fast, y_loop) and y_fast.dtype == y_loop.dtype
+
+
+def test_decode_pngs_equals_pil_on_all_of_mnist(mnist):
+    for split in ("train", "test"):
+        table = mnist[split].cast_column("image", Image(decode=False)).with_format("arrow")[:]
+        pngs = table.column("image").combine_chunks().field("bytes").to_pylist()
+        images = data.decode_pngs(pngs)
+        reference = np.stack([np.asarray(PILImage.open(io.BytesIO(png))) for png in pngs])
+        assert images.dtype == np.uint8 and np.array_equal(images, reference)
+
+
+def _png(image, filters, idat_parts=1):
+    """A grayscale PNG of `image` (28 x 28 uint8) with the given filter type on each row."""
+    prior = np.zeros(28, dtype=np.int16)
+    lines = []
+    for row, kind in zip(image.astype(np.int16), filters):
+        left = np.concatenate([[0], row[:-1]])
+        upper_left = np.concatenate([[0], prior[:-1]])
+        if kind == 0:
+            prediction = np.zeros(28, dtype=np.int16)
+        elif kind == 1:
+            prediction = left
+        elif kind == 2:
+            prediction = prior
+        elif kind == 3:
+            prediction = (left + prior) // 2
+        else:
+            p = left + prior - upper_left
+            pa, pb, pc = abs(p - left), abs(p - prior), abs(p - upper_left)
+            prediction = np.where(
+                (pa <= pb) & (pa <= pc), left, np.where(pb <= pc, prior, upper_left)
+            )
+        lines.append(bytes([kind]) + ((row - prediction) % 256).astype(np.uint8).tobytes())
+        prior = row
+    compressed = zlib.compress(b"".join(lines))
+    step = -(-len(compressed) // idat_parts)
+    chunks = [(b"IHDR", data.MNIST_IHDR)]
+    chunks += [(b"IDAT", compressed[i : i + step]) for i in range(0, len(compressed), step)]
+    chunks += [(b"IEND", b"")]
+    png = b"\x89PNG\r\n\x1a\n"
+    for kind, body in chunks:
+        png += len(body).to_bytes(4, "big") + kind + body
+        png += zlib.crc32(kind + body).to_bytes(4, "big")
+    return png
+
+
+def test_decode_pngs_undoes_every_filter_type():
+    # MNIST's images use filters 0, 1, 2 and 4; PNG also has 3 (average), and may split the
+    # compressed data over several IDAT chunks.
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(40, 28, 28), dtype=np.uint8)
+    images[:20] //= 7  # smooth-ish images too, where predictions come close
+    filters = rng.integers(0, 5, size=(40, 28))
+    pngs = [_png(im, f, idat_parts=1 + i % 3) for i, (im, f) in enumerate(zip(images, filters))]
+    for png, image in zip(pngs, images):  # the test's encoder is right: PIL agrees
+        assert np.array_equal(np.asarray(PILImage.open(io.BytesIO(png))), image)
+    assert np.array_equal(data.decode_pngs(pngs), images)
+
+
+def test_decode_pngs_falls_back_to_pil_for_other_pngs():
+    other = PILImage.fromarray(np.arange(30 * 30, dtype=np.uint8).reshape(30, 30))
+    buffer = io.BytesIO()
+    other.save(buffer, format="PNG")
+    assert np.array_equal(data.decode_pngs([buffer.getvalue()])[0], np.asarray(other))
 
 
 def test_load_mnist_local_copy(mnist):

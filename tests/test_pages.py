@@ -140,6 +140,11 @@ def test_training_loop_reproduces_seed_trajectory():
         assert printed[epoch] == pytest.approx(loss, abs=1e-4), f"epoch {epoch}"
 
 
+def test_data_page_times_the_loop_and_the_fast_path():
+    assert glued("data", "to_tensors_speedup") > 1.0  # "... times faster than the loop"
+    assert glued("data", "loop_seconds") > glued("data", "fast_seconds") > 0
+
+
 def test_evaluation_page_measures_the_seed_network():
     assert 0.3 < glued("evaluation", "test_accuracy") < 0.9  # a poor recognizer, far from 98%
 
@@ -159,8 +164,24 @@ def test_short_backward_collapsed_gradient_matches_autograd():
     assert glued("short_backward", "speedup_with_dX") > 1.0
 
 
+def test_short_backward_measures_how_close_to_the_machine():
+    # "runs at x% of the big product ... the eight products alone reach only y%"
+    share_short = glued("short_backward", "share_short")
+    assert 0.05 < share_short < glued("short_backward", "share_products") < 1.0
+    assert glued("short_backward", "gflops_short") == pytest.approx(
+        share_short * glued("short_backward", "gflops_peak"), rel=1e-6
+    )
+
+
 def test_minibatch_reaches_98_percent():
     assert glued("minibatch", "test_accuracy") >= 0.98
+
+
+def test_minibatch_beats_the_full_batch_network_sooner():
+    # the full-batch run is the one of the initialization page, read back by nnbook.cache
+    assert glued("minibatch", "accuracy_full") == glued("initialization", "test_accuracy_scaled")
+    assert glued("minibatch", "seconds_same") < glued("minibatch", "train_seconds")
+    assert glued("minibatch", "time_speedup") > 1.0  # "about ... times less time"
 
 
 def test_errors_page_retrains_the_same_network():

@@ -90,6 +90,20 @@ def test_minibatch_sgd_is_deterministic_and_learns(train_tensors):
         )
         runs.append((history, parameters))
     (h1, p1), (h2, p2) = runs
+    seconds = h1.pop("seconds"), h2.pop("seconds")  # timings differ from run to run
     assert h1 == h2 and all(torch.equal(a, b) for a, b in zip(p1, p2))
     assert len(h1["train_loss"]) == 3 and h1["train_loss"][-1] < h1["train_loss"][0]
+    for s in seconds:  # training time so far, at the end of each epoch
+        assert len(s) == 3 and 0 < s[0] < s[1] < s[2]
     assert h1["val_accuracy"][-1] > 0.8
+
+
+@pytest.mark.parametrize("gradients", [train.seed_gradients, train.short_gradients])
+def test_block_gradients_equal_the_whole_batch(train_tensors, gradients):
+    X, y = train_tensors[0][:1000], train_tensors[1][:1000]
+    parameters = model.initialize_scaled()
+    loss, grads = gradients(X, y, parameters)
+    loss_blocks, grads_blocks = train.block_gradients(X, y, parameters, 300, gradients)  # 4 blocks
+    assert loss_blocks.item() == pytest.approx(loss.item(), rel=1e-6)
+    for grad, grad_blocks in zip(grads, grads_blocks):
+        assert torch.allclose(grad, grad_blocks, rtol=1e-5, atol=1e-8)

@@ -23,7 +23,7 @@ from conftest import ROOT
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 FILES = sorted(WORKFLOWS.glob("*.yml"))
-BUILD = "jupyter-book build . -W -n --keep-going"
+BUILD = "python tools/build.py -W -n --keep-going"
 CONTEXTS = {"github", "env", "vars", "job", "jobs", "steps", "runner", "secrets", "strategy",
             "matrix", "needs", "inputs"}  # fmt: skip
 FUNCTIONS = {"success", "failure", "always", "cancelled", "contains", "startsWith", "endsWith",
@@ -174,7 +174,7 @@ def test_ci_installs_cpu_torch_before_the_requirements(ci_job):
 
 def test_ci_builds_with_warnings_as_errors_from_the_hub(ci_job):
     workflow = load("ci.yml")
-    build = steps(ci_job)[step_running(ci_job, "jupyter-book build")]
+    build = steps(ci_job)[step_running(ci_job, "tools/build.py")]
     assert build["run"].strip() == BUILD
     for env in (workflow.get("env", {}), ci_job.get("env", {}), build.get("env", {})):
         assert "MNIST_PATH" not in env, "the build loads MNIST from the Hub"
@@ -185,12 +185,12 @@ def test_ci_uploads_the_execution_reports_on_failure(ci_job):
     upload = step_using(ci_job, "actions/upload-artifact")
     assert upload["if"].strip() == "failure()"
     assert upload["with"]["path"] == "_build/html/reports"
-    build = step_running(ci_job, "jupyter-book build")
+    build = step_running(ci_job, "tools/build.py")
     assert steps(ci_job).index(upload) > build
 
 
 def test_ci_tests_after_the_build_with_browser_mathjax_and_mnist(ci_job):
-    build = step_running(ci_job, "jupyter-book build")
+    build = step_running(ci_job, "tools/build.py")
     test = step_running(ci_job, "pytest")
     assert build < test
     test_step = steps(ci_job)[test]
@@ -225,7 +225,7 @@ def test_deploy_builds_the_book_as_ci_does(deploy, ci_job):
         assert same == [ci_steps[name]], f"deploy.yml's step {name!r} differs from ci.yml's"
     artifact = step_using(build_job, "actions/upload-pages-artifact")
     assert artifact["with"]["path"] == "_build/html"
-    assert steps(build_job).index(artifact) > step_running(build_job, "jupyter-book build")
+    assert steps(build_job).index(artifact) > step_running(build_job, "tools/build.py")
 
 
 def test_deploy_publishes_with_deploy_pages(deploy):

@@ -1,0 +1,454 @@
+"""How fast the book builds and how fast its training code runs, on this machine.
+
+    python benchmarks/run.py                 # everything (about 14 minutes on 2 cores)
+    python benchmarks/run.py --skip-build    # the code only (about 5 minutes)
+    python benchmarks/run.py --repeats 5     # more runs per figure
+
+Prints Markdown tables. Every time is the median of several runs (--repeats, or the epochs of
+one training run), and every ratio compares figures measured in the same run of this script.
+It needs what the book needs: the packages of requirements.txt, nnbook, and MNIST (from the
+Hub, or MNIST_PATH). The builds run in a temporary copy of the repository (the files git
+knows), so your own _build/ is left alone.
+
+1. The book: a clean build (`python tools/build.py`, execution included), an unchanged
+   rebuild, a rebuild after a prose-only edit and after editing one code cell, and the
+   execution time of each page.
+2. Loading the 60,000 training images: the seed's per-image loop (`data.preprocess_data`)
+   against the vectorised `data.to_tensors`, asserting that both give the same tensors.
+3. Full-batch training: the seed's loop (the code cell of chapters/training_loop.md, with its
+   step-by-step backward pass and dX) against the short backward pass, in GFLOP/s and as a
+   fraction of the machine's matrix-multiply throughput, measured in the same run.
+4. Minibatch training, the run of chapters/minibatch.md: time to 98% test accuracy with the
+   hand-written backward pass, with torch.nn and autograd, and with torch.compile.
+"""
+
+import argparse
+import contextlib
+import io
+import math
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from nnbook import data, model, train
+
+ROOT = Path(__file__).resolve().parents[1]
+N_HIDDEN = 100
+
+
+def median_time(fn, repeats):
+    """Median seconds of `repeats` calls of fn (after one warm-up call)."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    print("\n".join(lines) + "\n", flush=True)
+
+
+# ------------------------------------------------------------------ 1. the build
+
+
+def build_benchmark(repeats):
+    """Clean build, unchanged rebuild and two edits, in a temporary copy of the repository."""
+    print(f"## 1. Building the book (median of {repeats})\n", flush=True)
+    with tempfile.TemporaryDirectory(prefix="nnbook-bench-") as tmp:
+        book = Path(tmp) / "book"
+        _copy_repository(book)
+        page = book / "chapters" / "mlp.md"
+        times = {"clean": [], "unchanged": [], "prose": [], "code": []}
+        page_seconds = {}
+        for run in range(repeats):
+            shutil.rmtree(book / "_build", ignore_errors=True)
+            times["clean"].append(_build(book))
+            for name, seconds in _execution_seconds(book).items():
+                page_seconds.setdefault(name, []).append(seconds)
+            times["unchanged"].append(_build(book))
+            # A sentence added to a paragraph: the page is re-read, not re-executed.
+            text = page.read_text()
+            page.write_text(text.replace("\n## ", f"\nOne more sentence ({run}).\n\n## ", 1))
+            times["prose"].append(_build(book))
+            # A comment added to the first code cell: the page executes again.
+            text = page.read_text()
+            page.write_text(text.replace("import nnbook\n", f"import nnbook  # edit {run}\n", 1))
+            times["code"].append(_build(book))
+    labels = {
+        "clean": "clean build (all 16 pages executed)",
+        "unchanged": "unchanged rebuild",
+        "prose": "rebuild after a prose edit (mlp.md)",
+        "code": "rebuild after a code edit (mlp.md executes again)",
+    }
+    table(
+        ["`python tools/build.py`", "median (s)", "runs (s)"],
+        [
+            (labels[k], f"{statistics.median(v):.1f}", ", ".join(f"{t:.1f}" for t in v))
+            for k, v in times.items()
+        ],
+    )
+    rows = sorted(page_seconds.items(), key=lambda item: -statistics.median(item[1]))
+    total = sum(statistics.median(v) for v in page_seconds.values())
+    print("Execution time of each page in the clean builds (one thread per page, two pages")
+    print(f"at a time; {total:.0f} s in all):\n")
+    table(["page", "median (s)"], [(name, f"{statistics.median(v):.1f}") for name, v in rows])
+    return times
+
+
+def _copy_repository(target):
+    """The files of the working tree that git tracks or would track (not _build/, .venv/)."""
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
+    for name in filter(None, listed):
+        source = ROOT / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+
+
+def _build(book):
+    start = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "tools/build.py"], cwd=book, capture_output=True, text=True
+    )
+    seconds = time.perf_counter() - start
+    if result.returncode != 0:
+        sys.exit(f"the build failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return seconds
+
+
+def _execution_seconds(book):
+    from jupyter_cache import get_cache
+
+    records = get_cache(book / "_build" / ".jupyter_cache").list_cache_records()
+    return {Path(r.uri).name: r.data["execution_seconds"] for r in records}
+
+
+# ------------------------------------------------------------------ 2. preprocessing
+
+
+def preprocess_benchmark(ds, repeats):
+    print(f"## 2. Loading the 60,000 training images (median of {repeats})\n", flush=True)
+    loop, fast, ratios = [], [], []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        x_loop, y_loop = data.preprocess_data(ds["train"])
+        loop.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        x_fast, y_fast = data.to_tensors(ds["train"])
+        fast.append(time.perf_counter() - start)
+        assert torch.equal(x_loop, x_fast) and torch.equal(y_loop, y_fast), "not the same tensors"
+        ratios.append(loop[-1] / fast[-1])
+    table(
+        ["", "median (s)", "speedup"],
+        [
+            ("per-image loop, `data.preprocess_data`", f"{statistics.median(loop):.2f}", "1"),
+            (
+                "vectorised, `data.to_tensors` (identical tensors)",
+                f"{statistics.median(fast):.2f}",
+                f"{statistics.median(ratios):.1f}x",
+            ),
+        ],
+    )
+    return statistics.median(ratios)
+
+
+# ------------------------------------------------------------------ 3. full batch
+
+
+def matmul_gflops(repeats, n=4096):
+    """Throughput of one large float32 matrix product, the machine's practical peak."""
+    A, B = torch.randn(n, n), torch.randn(n, n)
+    return 2 * n**3 / median_time(lambda: A @ B, repeats) / 1e9
+
+
+def flops_per_epoch(N, with_dX):
+    """Multiply-adds of the matrix products of one full-batch step, times 2."""
+    per_layer = [784 * N_HIDDEN, N_HIDDEN * N_HIDDEN, N_HIDDEN * 10]
+    forward = sum(per_layer)
+    weights = sum(per_layer)  # dW1, dW2, dW3
+    inputs = per_layer[1] + per_layer[2] + (per_layer[0] if with_dX else 0)  # dh1, dh2, dX
+    return 2 * N * (forward + weights + inputs)
+
+
+def seed_page_loop(X, train_y, epochs):
+    """Run the training loop cell of chapters/training_loop.md; its losses and epoch times."""
+    page = (ROOT / "chapters" / "training_loop.md").read_text()
+    cells = re.findall(r"```\{code-cell\} ipython3\n(.*?)```", page, flags=re.S)
+    (cell,) = [c for c in cells if c.startswith("epochs = 100")]
+    cell = cell.replace("epochs = 100 ", f"epochs = {epochs} ")
+    cell = cell.replace("for epoch in range(epochs):", "for epoch in timed(range(epochs)):")
+    stamps = []
+
+    def timed(epochs):
+        for epoch in epochs:
+            stamps.append(time.perf_counter())
+            yield epoch
+        stamps.append(time.perf_counter())
+
+    namespace = {"torch": torch, "model": model, "X": X, "train_y": train_y, "N": X.shape[0]}
+    namespace["timed"] = timed
+    with contextlib.redirect_stdout(io.StringIO()):  # the loop prints every 10 epochs
+        exec(cell, namespace)
+    return namespace["losses"], [b - a for a, b in zip(stamps, stamps[1:])]
+
+
+def gradient_loop(X, y, gradients, epochs):
+    """train.full_batch one epoch at a time from the seed's initialization; losses, times."""
+    parameters = model.initialize_nn()
+    losses, times = [], []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        losses += train.full_batch(X, y, parameters, epochs=1, lr=0.1, gradients=gradients)
+        times.append(time.perf_counter() - start)
+    return losses, times
+
+
+def products_only(X, parameters, repeats):
+    """Median time of the matrix products of one short step alone: the ceiling for any loop."""
+    W1, b1, W2, b2, W3, b3 = [p.detach() for p in parameters]
+    N = X.shape[0]
+    h1, h2 = torch.rand(N, N_HIDDEN), torch.rand(N, N_HIDDEN)
+    d1, d2, dlogits = torch.rand(N, N_HIDDEN), torch.rand(N, N_HIDDEN), torch.rand(N, 10)
+
+    def step():
+        X @ W1, h1 @ W2, h2 @ W3  # forward
+        dlogits @ W3.T, h2.T @ dlogits, d2 @ W2.T, h1.T @ d2, X.T @ d1  # backward, no dX
+
+    return median_time(step, repeats)
+
+
+def full_batch_benchmark(X, y, epochs, repeats):
+    print(f"## 3. Full-batch training, {epochs} epochs on {X.shape[0]:,} images\n", flush=True)
+    N = X.shape[0]
+    peak_before = matmul_gflops(repeats)
+    losses, seed_times = seed_page_loop(X, y, epochs)
+    if epochs == 100:  # the seed's numbers: this is the loop of the book
+        assert round(losses[0], 4) == 15.9699 and round(losses[-1], 4) == 3.2024, losses
+    _, short_times = gradient_loop(X, y, train.short_gradients, epochs)
+    _, chunk_times = gradient_loop(X, y, train.block_gradients, epochs)
+    products = products_only(X, model.initialize_nn(), repeats=max(repeats, 10))
+    peak = statistics.median([peak_before, matmul_gflops(repeats)])
+
+    rows = []
+    for name, seconds, with_dX in [
+        ("seed's loop, step by step, with dX (training_loop.md)", seed_times, True),
+        ("short backward pass, no dX (`train.short_gradients`)", short_times, False),
+        ("short, in blocks of 4,000 rows (`train.block_gradients`)", chunk_times, False),
+    ]:
+        epoch = statistics.median(seconds)
+        gflops = flops_per_epoch(N, with_dX) / epoch / 1e9
+        rows.append(
+            (name, f"{epoch:.3f}", f"{sum(seconds):.1f}", f"{gflops:.0f}", f"{gflops / peak:.0%}")
+        )
+    gflops = flops_per_epoch(N, False) / products / 1e9
+    rows.append(
+        (
+            "its matrix products alone (no other work)",
+            f"{products:.3f}",
+            "",
+            f"{gflops:.0f}",
+            f"{gflops / peak:.0%}",
+        )
+    )
+    rows.append(
+        (f"one {4096}x{4096} matrix product (`torch.matmul`)", "", "", f"{peak:.0f}", "100%")
+    )
+    table(["loop", "s per epoch (median)", f"{epochs} epochs (s)", "GFLOP/s", "of matmul"], rows)
+    print(
+        f"FLOPs per epoch: {flops_per_epoch(N, True) / 1e9:.1f} G with dX, "
+        f"{flops_per_epoch(N, False) / 1e9:.1f} G without (matrix products only).\n"
+    )
+    return {"speedup": statistics.median(seed_times) / statistics.median(short_times)}
+
+
+# ------------------------------------------------------------------ 4. minibatch
+
+
+SETTINGS = dict(epochs=30, batch_size=128, lr=0.1, momentum=0.9, max_shift=2, seed=0)
+
+
+def manual_run(X_train, y_train, X_test, y_test):
+    """The run of chapters/minibatch.md, measured on the test set after every epoch."""
+    parameters = model.initialize_scaled()
+    history = train.minibatch_sgd(
+        X_train, y_train, parameters, **SETTINGS, X_val=X_test, y_val=y_test
+    )
+    return history["seconds"], history["val_accuracy"]
+
+
+def nn_run(X_train, y_train, X_test, y_test, compile=False):
+    """The torch.nn version of chapters/torch_nn.md, timed and measured the same way."""
+    net = nn.Sequential(
+        nn.Linear(784, N_HIDDEN),
+        nn.Tanh(),
+        nn.Linear(N_HIDDEN, N_HIDDEN),
+        nn.Tanh(),
+        nn.Linear(N_HIDDEN, 10),
+    )
+    W1, b1, W2, b2, W3, b3 = model.initialize_scaled()
+    with torch.no_grad():
+        for layer, W, b in zip([net[0], net[2], net[4]], [W1, W2, W3], [b1, b2, b3]):
+            layer.weight.copy_(W.T)
+            layer.bias.copy_(b)
+    optimizer = torch.optim.SGD(net.parameters(), lr=SETTINGS["lr"], momentum=SETTINGS["momentum"])
+    forward = torch.compile(net) if compile else net
+    g = torch.Generator().manual_seed(SETTINGS["seed"])
+    batch_size, max_shift = SETTINGS["batch_size"], SETTINGS["max_shift"]
+    n_batches = X_train.shape[0] // batch_size
+    total_steps = SETTINGS["epochs"] * n_batches
+    step, seconds, history, accuracy = 0, 0.0, [], []
+    for epoch in range(SETTINGS["epochs"]):
+        start = time.perf_counter()
+        perm = torch.randperm(X_train.shape[0], generator=g)
+        for i in range(n_batches):
+            idx = perm[i * batch_size : (i + 1) * batch_size]
+            shift = torch.randint(-max_shift, max_shift + 1, (2,), generator=g)
+            dx, dy = shift.tolist()
+            Xb = train.shift_images(X_train[idx], dx, dy)
+            loss = F.cross_entropy(forward(Xb), y_train[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            for group in optimizer.param_groups:
+                group["lr"] = train.cosine_lr(step, total_steps, SETTINGS["lr"])
+            optimizer.step()
+            loss.item()  # as the book's loop, which records every batch's loss
+            step += 1
+        seconds += time.perf_counter() - start
+        history.append(seconds)
+        with torch.no_grad():
+            accuracy.append((net(X_test).argmax(1) == y_test).float().mean().item())
+    return history, accuracy
+
+
+def time_to(target, seconds, accuracy):
+    """Training seconds until the first epoch whose test accuracy reaches target."""
+    for epoch, (s, a) in enumerate(zip(seconds, accuracy)):
+        if a >= target:
+            return s, epoch + 1
+    return math.inf, None
+
+
+def minibatch_benchmark(ds, repeats, target=0.98):
+    print(f"## 4. Minibatch SGD to {target:.0%} test accuracy (median of {repeats})\n", flush=True)
+    train_x, train_y = data.to_tensors(ds["train"])
+    test_x, test_y = data.to_tensors(ds["test"])
+    X = train_x.view(-1, 784)
+    X_train, y_train = X[:50000], train_y[:50000]  # the book's split
+    X_test = test_x.view(-1, 784)
+    variants = {
+        "hand-written backward (`train.minibatch_sgd`)": lambda: manual_run(
+            X_train, y_train, X_test, test_y
+        ),
+        "`torch.nn` + autograd (torch_nn.md)": lambda: nn_run(X_train, y_train, X_test, test_y),
+    }
+    compile_note = _compile_works()
+    if compile_note is None:
+        variants["`torch.nn` + autograd + `torch.compile`"] = lambda: nn_run(
+            X_train, y_train, X_test, test_y, compile=True
+        )
+    results = {name: [] for name in variants}
+    for _ in range(repeats):
+        for name, run in variants.items():  # in turns, so that all see the same machine
+            seconds, accuracy = run()
+            results[name].append((time_to(target, seconds, accuracy), seconds[-1], accuracy[-1]))
+    rows, first = [], None
+    for name, runs in results.items():
+        to_target = statistics.median(r[0][0] for r in runs)
+        epochs = sorted(r[0][1] or 0 for r in runs)
+        first = first or to_target
+        rows.append(
+            (
+                name,
+                f"{to_target:.1f}",
+                ", ".join(map(str, epochs)),
+                f"{statistics.median(r[1] for r in runs):.1f}",
+                f"{statistics.median(r[2] for r in runs):.2%}",
+                f"{to_target / first:.2f}",
+            )
+        )
+    table(
+        [
+            "",
+            f"s to {target:.0%}",
+            "epoch reached",
+            "30 epochs (s)",
+            "final test accuracy",
+            "time vs hand-written",
+        ],
+        rows,
+    )
+    if compile_note:
+        print(f"torch.compile: not measured, {compile_note}\n")
+    print("Times are training only (the test accuracy after each epoch is not counted).\n")
+
+
+def _compile_works():
+    """None if torch.compile compiles and runs a small network here, else the reason."""
+    try:
+        net = torch.compile(nn.Sequential(nn.Linear(4, 4), nn.Tanh()))
+        net(torch.rand(2, 4)).sum().backward()
+        return None
+    except Exception as error:  # a missing compiler, an unsupported platform
+        return f"it fails here: {type(error).__name__}: {str(error).splitlines()[0][:200]}"
+
+
+# ------------------------------------------------------------------ main
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=3, help="runs per figure (3)")
+    parser.add_argument("--skip-build", action="store_true", help="leave out the builds")
+    parser.add_argument("--epochs", type=int, default=100, help="full-batch epochs (100)")
+    args = parser.parse_args(argv)
+
+    start = time.perf_counter()
+    print(
+        f"# Benchmarks, {time.strftime('%Y-%m-%d')}: {torch.get_num_threads()} threads, "
+        f"torch {torch.__version__}, {_processor()}\n",
+        flush=True,
+    )
+    if not args.skip_build:
+        build_benchmark(args.repeats)
+    ds = data.load_mnist()
+    preprocess_benchmark(ds, args.repeats)
+    train_x, train_y = data.to_tensors(ds["train"])
+    full_batch_benchmark(train_x.view(-1, 784), train_y, args.epochs, args.repeats)
+    minibatch_benchmark(ds, args.repeats)
+    print(f"All of this took {(time.perf_counter() - start) / 60:.1f} minutes.")
+
+
+def _processor():
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return f"{line.split(':', 1)[1].strip()}, {os.cpu_count()} cores"
+    return f"{os.cpu_count()} cores"
+
+
+if __name__ == "__main__":
+    main()

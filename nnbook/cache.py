@@ -1,0 +1,113 @@
+"""Run a long computation once per build and reuse it on later pages.
+
+Several pages train the same network with the same call: "Evaluation" and "Fixing the
+initialization" both repeat the 100 epochs of "The training loop", and "Errors" and "torch.nn"
+repeat the run of "Minibatch SGD". Every page runs in its own kernel, so each would redo the
+work. `run(fn, *args)` does `fn(*args)` once and keeps the result in the folder named by the
+environment variable NNBOOK_CACHE (the book's build sets it to `_build/.nnbook_cache`, which
+`jupyter-book clean --all` deletes). Without NNBOOK_CACHE, as in Colab, it just calls `fn`.
+
+The key of a result is everything it depends on: the function's name, the values of the
+arguments (every tensor's bytes) and the source code of the whole nnbook package, so an edit to
+the package or to an argument recomputes.
+"""
+
+import contextlib
+import hashlib
+import os
+import time
+from pathlib import Path
+
+import torch
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
+
+PACKAGE = Path(__file__).parent
+
+
+def run(fn, *args, **kwargs):
+    """fn(*args, **kwargs) and the seconds it took, computed once per key.
+
+    fn may change tensors among its arguments in place, as train.full_batch trains the
+    parameters it is given; their final values are kept and restored too. The seconds are
+    those of the call that computed the result, possibly on an earlier page of the same build.
+    """
+    folder = os.environ.get("NNBOOK_CACHE")
+    tensors = _tensors([args, kwargs])
+    if not folder:
+        return _timed(fn, args, kwargs)
+    before = [_digest(t) for t in tensors]
+    path = Path(folder) / f"{fn.__name__}-{_key(fn, args, kwargs, before)}.pt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(path.with_suffix(".lock")):  # a page running alongside waits, then reads
+        if path.exists():
+            stored = torch.load(path, weights_only=True)
+            with torch.no_grad():
+                for i, value in stored["changed"].items():
+                    tensors[i].copy_(value)
+            return stored["result"], stored["seconds"]
+        result, seconds = _timed(fn, args, kwargs)
+        changed = {i: t.detach().clone() for i, t in enumerate(tensors) if _digest(t) != before[i]}
+        partial = path.with_suffix(".tmp")
+        torch.save({"result": result, "changed": changed, "seconds": seconds}, partial)
+        partial.replace(path)  # complete or absent, never half written
+    return result, seconds
+
+
+@contextlib.contextmanager
+def _locked(path):
+    """Hold an exclusive lock on the file `path` (no locking where fcntl is missing)."""
+    with open(path, "w") as file:
+        if fcntl is not None:
+            fcntl.flock(file, fcntl.LOCK_EX)  # released when the file closes
+        yield
+
+
+def _timed(fn, args, kwargs):
+    start = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return result, time.perf_counter() - start
+
+
+def _tensors(value):
+    """Every tensor in nested lists, tuples and dicts, in a fixed order."""
+    if isinstance(value, torch.Tensor):
+        return [value]
+    if isinstance(value, dict):
+        value = [value[k] for k in sorted(value)]
+    if isinstance(value, (list, tuple)):
+        return [t for v in value for t in _tensors(v)]
+    return []
+
+
+def _digest(tensor):
+    data = tensor.detach().cpu().contiguous().reshape(-1)
+    return hashlib.sha1(data.view(torch.uint8).numpy().data).hexdigest()
+
+
+def _key(fn, args, kwargs, digests):
+    h = hashlib.sha1()
+    for source in sorted(PACKAGE.glob("*.py")):
+        h.update(source.read_bytes())
+    h.update(torch.__version__.encode())
+    h.update(f"{fn.__module__}.{fn.__qualname__}".encode())
+    h.update(_describe([args, kwargs]).encode())
+    for d in digests:
+        h.update(d.encode())
+    return h.hexdigest()[:16]
+
+
+def _describe(value):
+    """The arguments with each tensor replaced by its dtype and shape (its bytes are hashed)."""
+    if isinstance(value, torch.Tensor):
+        return f"tensor({value.dtype}, {tuple(value.shape)}, {value.requires_grad})"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {_describe(value[k])}" for k in sorted(value)) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_describe(v) for v in value) + "]"
+    if callable(value):  # a function argument, such as gradients=train.short_gradients
+        return f"{value.__module__}.{value.__qualname__}"
+    return repr(value)
