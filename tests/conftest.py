@@ -14,6 +14,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "chapters").glob("*.md"))
 SITE = Path(os.environ.get("NNBOOK_SITE", ROOT / "_build" / "html"))  # the built book
+# The kernels nbval and tests/test_pages.py start inherit this: a page that repeats another
+# page's training reads the build's result (nnbook.cache, tested in tests/test_cache.py).
+os.environ.setdefault("NNBOOK_CACHE", str(ROOT / "_build" / ".nnbook_cache"))
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
