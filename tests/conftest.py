@@ -4,6 +4,7 @@ that Colab and Binder open; tests/test_notebooks.py checks they match the pages.
 import functools
 import os
 import shutil
+import sys
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -12,19 +13,15 @@ from urllib.parse import urlparse
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+
+from pdf import CHROMIUM_ARGS  # noqa: E402 (the flags tools/pdf.py starts Chromium with)
+
 CHAPTERS = sorted((ROOT / "chapters").glob("*.md"))
 SITE = Path(os.environ.get("NNBOOK_SITE", ROOT / "_build" / "html"))  # the built book
 # The kernels nbval and tests/test_pages.py start inherit this: a page that repeats another
 # page's training reads the build's result (nnbook.cache, tested in tests/test_cache.py).
 os.environ.setdefault("NNBOOK_CACHE", str(ROOT / "_build" / ".nnbook_cache"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="session")

@@ -27,18 +27,21 @@ sys.path.insert(0, str(ROOT / "tools"))
 from notebooks import pages  # noqa: E402 (the pages listed in _toc.yml)
 
 CACHE = ROOT / "_build" / ".jupyter_cache"
-# On a clean build, the pages that train go first, longest first, each page whose results
-# others reuse through nnbook.cache before those pages (which otherwise wait for it).
+# On a clean build, the pages that train go first, longest first, and each page whose results
+# others reuse through nnbook.cache early enough that they need not wait for it: evaluation's
+# run is reused by initialization, initialization's by minibatch, minibatch's by torch_nn and
+# errors. The other pages follow in the order of the table of contents.
 FIRST = [
     "evaluation",
     "training_loop",
     "initialization",
-    "minibatch",
-    "torch_nn",
     "short_backward",
-    "errors",
+    "minibatch",
     "data",
     "backward_pass",
+    "torch_nn",
+    "initial_loss",
+    "errors",
 ]
 TIMEOUT = 900  # seconds per page, as execute.timeout in _config.yml
 
@@ -74,10 +77,17 @@ def _rank(uri):
 def main(argv):
     os.environ.setdefault("NNBOOK_CACHE", str(ROOT / "_build" / ".nnbook_cache"))
     # The kernels inherit the environment: one thread each, as many kernels as cores.
+    threads = os.environ.get("OMP_NUM_THREADS")
     os.environ["OMP_NUM_THREADS"] = "1"
-    execute_pages(workers=max(1, len(os.sched_getaffinity(0))))
-    del os.environ["OMP_NUM_THREADS"]  # anything left executes in `jupyter-book build`
-    return subprocess.run(["jupyter-book", "build", str(ROOT), *argv]).returncode
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    execute_pages(workers=max(1, cores or 1))
+    if threads is None:  # anything left executes in `jupyter-book build`, as usual
+        del os.environ["OMP_NUM_THREADS"]
+    else:
+        os.environ["OMP_NUM_THREADS"] = threads
+    beside = Path(sys.executable).with_name("jupyter-book")  # this Python's, if not on PATH
+    command = str(beside) if beside.exists() else "jupyter-book"
+    return subprocess.run([command, "build", str(ROOT), *argv]).returncode
 
 
 if __name__ == "__main__":
