@@ -7,6 +7,10 @@ work. `run(fn, *args)` does `fn(*args)` once and keeps the result in the folder 
 environment variable NNBOOK_CACHE (the book's build sets it to `_build/.nnbook_cache`, which
 `jupyter-book clean --all` deletes). Without NNBOOK_CACHE, as in Colab, it just calls `fn`.
 
+A page that computes such a result with code of its own, as "The training loop" does with the
+loop it teaches, can hand it over: `Promise(fn, *args)` before, `.keep(result, seconds, *args)`
+after; pages asking for it in between wait.
+
 The key of a result is everything it depends on: the function's name, the values of the
 arguments (every tensor's bytes) and the source code of the whole nnbook package, so an edit to
 the package or to an argument recomputes.
@@ -36,13 +40,12 @@ def run(fn, *args, **kwargs):
     those of the call that computed the result, possibly on an earlier page of the same build.
     """
     folder = os.environ.get("NNBOOK_CACHE")
-    tensors = _tensors([args, kwargs])
     if not folder:
         return _timed(fn, args, kwargs)
+    tensors = _tensors([args, kwargs])
     before = [_digest(t) for t in tensors]
-    path = Path(folder) / f"{fn.__name__}-{_key(fn, args, kwargs, before)}.pt"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with _locked(path.with_suffix(".lock")):  # a page running alongside waits, then reads
+    path = _path(folder, fn, args, kwargs, before)
+    with _locked(path):  # a page running alongside waits, then reads
         if path.exists():
             stored = torch.load(path, weights_only=True)
             with torch.no_grad():
@@ -50,17 +53,56 @@ def run(fn, *args, **kwargs):
                     tensors[i].copy_(value)
             return stored["result"], stored["seconds"]
         result, seconds = _timed(fn, args, kwargs)
-        changed = {i: t.detach().clone() for i, t in enumerate(tensors) if _digest(t) != before[i]}
-        partial = path.with_suffix(".tmp")
-        torch.save({"result": result, "changed": changed, "seconds": seconds}, partial)
-        partial.replace(path)  # complete or absent, never half written
+        _save(path, result, seconds, before, tensors)
     return result, seconds
+
+
+class Promise:
+    """The result of fn(*args, **kwargs), to be computed by other code and handed over by keep.
+
+    "The training loop" trains the seed's network with the loop it teaches, which computes bit
+    for bit what train.full_batch computes (tests/test_sync.py checks it). Later pages ask
+    run(train.full_batch, ...) for that network; the loop's page promises it before its loop
+    and keeps the promise after, and until then those pages wait instead of training again.
+    """
+
+    def __init__(self, fn, *args, **kwargs):
+        folder = os.environ.get("NNBOOK_CACHE")
+        self.path = None
+        if folder:  # outside a build there is nobody to hand the result to
+            self.before = [_digest(t) for t in _tensors([args, kwargs])]
+            self.path = _path(folder, fn, args, kwargs, self.before)
+            self.lock = _locked(self.path)
+            self.lock.__enter__()  # held until keep, or until this process ends
+
+    def keep(self, result, seconds, *args, **kwargs):
+        """Store result, with args and kwargs as they are now (the promised call's, changed)."""
+        if self.path is not None:
+            _save(self.path, result, seconds, self.before, _tensors([args, kwargs]))
+            self.lock.__exit__(None, None, None)
+            self.path = None
+
+
+def _path(folder, fn, args, kwargs, digests):
+    path = Path(folder) / f"{fn.__name__}-{_key(fn, args, kwargs, digests)}.pt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _save(path, result, seconds, before, tensors):
+    """Keep result and seconds, and the tensors whose values differ from the digests before."""
+    if len(tensors) != len(before):
+        raise ValueError("the arguments do not match the promised call")
+    changed = {i: t.detach().clone() for i, t in enumerate(tensors) if _digest(t) != before[i]}
+    partial = path.with_suffix(".tmp")
+    torch.save({"result": result, "changed": changed, "seconds": seconds}, partial)
+    partial.replace(path)  # complete or absent, never half written
 
 
 @contextlib.contextmanager
 def _locked(path):
-    """Hold an exclusive lock on the file `path` (no locking where fcntl is missing)."""
-    with open(path, "w") as file:
+    """Hold an exclusive lock on path's lock file (no locking where fcntl is missing)."""
+    with open(path.with_suffix(".lock"), "w") as file:
         if fcntl is not None:
             fcntl.flock(file, fcntl.LOCK_EX)  # released when the file closes
         yield

@@ -10,23 +10,23 @@ import build  # noqa: E402 (tools/build.py)
 import notebooks  # noqa: E402 (tools/notebooks.py)
 
 
-def test_the_pages_named_first_exist():
+def test_the_order_lists_every_page_once():
     names = [page.stem for page in notebooks.pages()]
-    assert set(build.FIRST) <= set(names)
+    assert sorted(build.ORDER) == sorted(names)
 
 
-def test_pages_that_produce_results_go_before_those_that_reuse_them():
-    # nnbook.cache: evaluation's run is reused by initialization, whose run is reused by
-    # minibatch, whose run is reused by errors and torch_nn
+def test_pages_that_produce_results_start_before_those_that_reuse_them():
+    # nnbook.cache: the network of training_loop goes to initialization and evaluation,
+    # initialization's to minibatch, minibatch's to errors and torch_nn
     for producer, user in [
-        ("evaluation", "initialization"),
+        ("training_loop", "initialization"),
+        ("training_loop", "evaluation"),
         ("initialization", "minibatch"),
         ("minibatch", "errors"),
         ("minibatch", "torch_nn"),
     ]:
-        assert build.FIRST.index(producer) < build.FIRST.index(user)
-    unnamed = "chapters/loss.md"
-    assert build._rank(unnamed) == len(build.FIRST)
+        assert build.ORDER.index(producer) < build.ORDER.index(user)
+    assert build._rank("chapters/a_new_page.md") < build._rank("chapters/training_loop.md")
 
 
 def test_every_page_is_cached_where_jupyter_book_reads():

@@ -92,3 +92,37 @@ def test_pages_side_by_side_compute_once(tmp_path):
     runs = [subprocess.Popen([sys.executable, "-c", script], env=env) for _ in range(2)]
     assert [run.wait(timeout=120) for run in runs] == [0, 0]
     assert log.read_text() == "computed\n"
+
+
+PROMISE = """
+import time, torch
+from nnbook import cache
+
+def double(x):
+    raise AssertionError("computed, although promised")
+
+x = torch.arange(3)
+if {role!r} == "promise":
+    promise = cache.Promise(double, x)
+    time.sleep(2)
+    promise.keep(x * 2, 2.0, x)
+else:
+    time.sleep(0.5)  # after the promise
+    result, seconds = cache.run(double, x)
+    assert result.tolist() == [0, 2, 4] and seconds == 2.0
+"""
+
+
+def test_a_promised_result_is_waited_for_not_computed(tmp_path):
+    env = {**os.environ, "NNBOOK_CACHE": str(tmp_path / "cache")}
+    runs = [
+        subprocess.Popen([sys.executable, "-c", PROMISE.format(role=role)], env=env)
+        for role in ("promise", "ask")
+    ]
+    assert [run.wait(timeout=120) for run in runs] == [0, 0]
+
+
+def test_a_promise_outside_a_build_does_nothing(monkeypatch):
+    monkeypatch.delenv("NNBOOK_CACHE", raising=False)
+    promise = cache.Promise(train.full_batch, torch.zeros(1))
+    promise.keep([1.0], 1.0, torch.zeros(1))  # no folder: nothing stored, no error

@@ -40,3 +40,26 @@ def test_page_and_package_define_the_same_function(page, function):
     package = ast.parse(inspect.getsource(function)).body[0]
     on_page = _page_function(page, function.__name__)
     assert _without_docstring(on_page) == _without_docstring(package)
+
+
+def test_training_loop_page_computes_what_full_batch_computes(mnist):
+    """Bit for bit: the build hands the page loop's network to pages that ask full_batch for it
+    (nnbook.cache.Promise on chapters/training_loop.md)."""
+    import contextlib
+    import io
+
+    import torch
+
+    from nnbook import train
+
+    notebook = jupytext.read(ROOT / "chapters" / "training_loop.md")
+    (loop,) = [c.source for c in notebook.cells if c.source.startswith("epochs = 100 ")]
+    X, y = data.to_tensors(mnist["train"])
+    X = X.view(-1, 784)
+    page = {"torch": torch, "model": model, "X": X, "train_y": y, "N": X.shape[0]}
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(loop.replace("epochs = 100 ", "epochs = 5 ", 1), page)
+    parameters = model.initialize_nn()
+    losses = train.full_batch(X, y, parameters, epochs=5, lr=0.1)
+    assert losses == page["losses"]
+    assert all(torch.equal(p, q) for p, q in zip(parameters, page["parameters"]))

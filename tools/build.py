@@ -4,11 +4,11 @@
     python tools/build.py -W -n --keep-going    # options go to `jupyter-book build`
 
 `jupyter-book build .` executes the pages one after the other, and much of a page's time is
-single-threaded (starting a kernel, importing torch, decoding MNIST, plotting). This script first
-executes every page whose code changed into the book's own execution cache
-(`_build/.jupyter_cache`, which `jupyter-book build` reads), one page per core, the longest
-first, and then runs `jupyter-book build .`, which finds them all cached. Each kernel uses one
-thread (OMP_NUM_THREADS=1) so that the two do not fight over the cores.
+single-threaded (starting a kernel, importing torch, plotting, small tensors). This script
+first executes every page whose code changed into the book's own execution cache
+(`_build/.jupyter_cache`, which `jupyter-book build` reads), one page per core in the order of
+ORDER, and then runs `jupyter-book build .`, which finds them all cached. Each kernel uses one
+thread (OMP_NUM_THREADS=1) so that the kernels do not fight over the cores.
 
 A page that fails here is left to `jupyter-book build`, which executes it again and stops
 with its error, as without this script. `jupyter-book build .` alone still builds the same book.
@@ -27,20 +27,27 @@ sys.path.insert(0, str(ROOT / "tools"))
 from notebooks import pages  # noqa: E402 (the pages listed in _toc.yml)
 
 CACHE = ROOT / "_build" / ".jupyter_cache"
-# On a clean build, the pages that train go first, longest first, and each page whose results
-# others reuse through nnbook.cache early enough that they need not wait for it: evaluation's
-# run is reused by initialization, initialization's by minibatch, minibatch's by torch_nn and
-# errors. The other pages follow in the order of the table of contents.
-FIRST = [
-    "evaluation",
+# The order in which the pages start, a schedule for two cores: the longest page first, and
+# every page whose result others reuse through nnbook.cache (see each page) early enough that
+# they need not wait for it. training_loop's network goes to initialization and evaluation,
+# initialization's to minibatch, minibatch's to torch_nn and errors. A page missing here
+# starts first. Each page's execution time is in the output of benchmarks/run.py.
+ORDER = [
     "training_loop",
-    "initialization",
     "short_backward",
-    "minibatch",
     "data",
     "backward_pass",
-    "torch_nn",
     "initial_loss",
+    "initialization",
+    "evaluation",
+    "forward_pass",
+    "activations",
+    "recognizer",
+    "loss",
+    "mlp",
+    "how_networks_learn",
+    "minibatch",
+    "torch_nn",
     "errors",
 ]
 TIMEOUT = 900  # seconds per page, as execute.timeout in _config.yml
@@ -57,9 +64,7 @@ def execute_pages(workers):
     todo = cache.list_unexecuted()
     if not todo:
         return
-    # Longest first: by the time each page took when it last ran, else by FIRST.
-    last = {r.uri: r.data.get("execution_seconds", 0) for r in cache.list_cache_records()}
-    todo.sort(key=lambda record: (last.get(record.uri, 0), -_rank(record.uri)), reverse=True)
+    todo.sort(key=lambda record: _rank(record.uri))
     tasks = [ProcessData(record.pk, record.uri, cache, TIMEOUT, False) for record in todo]
     print(f"executing {len(tasks)} page(s), {workers} at a time", flush=True)
     start = time.perf_counter()
@@ -71,7 +76,7 @@ def execute_pages(workers):
 
 def _rank(uri):
     name = Path(uri).stem
-    return FIRST.index(name) if name in FIRST else len(FIRST)
+    return ORDER.index(name) if name in ORDER else -1
 
 
 def main(argv):
