@@ -1,7 +1,7 @@
 """How fast the book builds and how fast its training code runs, on this machine.
 
     python benchmarks/run.py                 # everything (about 14 minutes on 2 cores)
-    python benchmarks/run.py --skip-build    # the code only (about 5 minutes)
+    python benchmarks/run.py --skip-build    # the code only (about 4 minutes)
     python benchmarks/run.py --repeats 5     # more runs per figure
 
 Prints Markdown tables. Every time is the median of several runs (--repeats, or the epochs of
@@ -83,7 +83,7 @@ def build_benchmark(repeats):
             for name, seconds in _execution_seconds(book).items():
                 page_seconds.setdefault(name, []).append(seconds)
             times["unchanged"].append(_build(book, executes=[]))
-            # A sentence added to a paragraph: the page is re-read, not re-executed.
+            # A new paragraph of prose: the page is re-read, not re-executed.
             text = page.read_text()
             page.write_text(text.replace("\n## ", "\nOne more sentence.\n\n## ", 1))
             times["prose"].append(_build(book, executes=[]))
@@ -92,7 +92,7 @@ def build_benchmark(repeats):
             page.write_text(text.replace("import nnbook\n", "import nnbook  # edited\n", 1))
             times["code"].append(_build(book, executes=[page.name]))
     labels = {
-        "clean": "clean build (all 16 pages executed)",
+        "clean": f"clean build (all {len(page_seconds)} pages executed)",
         "unchanged": "unchanged rebuild",
         "prose": "rebuild after a prose edit (mlp.md)",
         "code": "rebuild after a code edit (mlp.md executes again)",
@@ -106,8 +106,8 @@ def build_benchmark(repeats):
     )
     rows = sorted(page_seconds.items(), key=lambda item: -statistics.median(item[1]))
     total = sum(statistics.median(v) for v in page_seconds.values())
-    print("Execution time of each page in the clean builds (one thread per page, two pages")
-    print(f"at a time; {total:.0f} s in all):\n")
+    print("Execution time of each page in the clean builds (one thread per page, one page per")
+    print(f"core at a time; {total:.0f} s in all):\n")
     table(["page", "median (s)"], [(name, f"{statistics.median(v):.1f}") for name, v in rows])
     return times
 
@@ -134,8 +134,9 @@ def _copy_repository(target):
 def _build(book, executes=None):
     """Seconds of `python tools/build.py` in book; checks the pages it executed, if given."""
     start = time.perf_counter()
+    env = {k: v for k, v in os.environ.items() if k != "NNBOOK_CACHE"}  # the copy's own
     result = subprocess.run(
-        [sys.executable, "tools/build.py"], cwd=book, capture_output=True, text=True
+        [sys.executable, "tools/build.py"], cwd=book, capture_output=True, text=True, env=env
     )
     seconds = time.perf_counter() - start
     if result.returncode != 0:

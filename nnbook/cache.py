@@ -1,19 +1,20 @@
 """Run a long computation once per build and reuse it on later pages.
 
-Several pages train the same network with the same call: "Evaluation" and "Fixing the
-initialization" both repeat the 100 epochs of "The training loop", and "Errors" and "torch.nn"
-repeat the run of "Minibatch SGD". Every page runs in its own kernel, so each would redo the
-work. `run(fn, *args)` does `fn(*args)` once and keeps the result in the folder named by the
-environment variable NNBOOK_CACHE (the book's build sets it to `_build/.nnbook_cache`, which
-`jupyter-book clean --all` deletes). Without NNBOOK_CACHE, as in Colab, it just calls `fn`.
+Several pages train the same network with the same call: "Evaluating the model" and "Fixing
+the initialization" both repeat the 100 epochs of "The training loop", and "Errors" and
+"torch.nn" repeat the run of "Minibatch SGD". Every page runs in its own kernel, so each would
+redo the work. `run(fn, *args)` does `fn(*args)` once and keeps the result in the folder named
+by the environment variable NNBOOK_CACHE (the book's build sets it to `_build/.nnbook_cache`,
+which `jupyter-book clean --all` deletes; later builds reuse what is there). Without
+NNBOOK_CACHE, as in Colab, it just calls `fn`.
 
 A page that computes such a result with code of its own, as "The training loop" does with the
 loop it teaches, can hand it over: `Promise(fn, *args)` before, `.keep(result, seconds, *args)`
 after; pages asking for it in between wait.
 
 The key of a result is everything it depends on: the function's name, the values of the
-arguments (every tensor's bytes) and the source code of the whole nnbook package, so an edit to
-the package or to an argument recomputes.
+arguments (every tensor's bytes), the source code of the whole nnbook package and the torch
+version, so an edit to the package or to an argument recomputes.
 """
 
 import contextlib
@@ -37,7 +38,8 @@ def run(fn, *args, **kwargs):
 
     fn may change tensors among its arguments in place, as train.full_batch trains the
     parameters it is given; their final values are kept and restored too. The seconds are
-    those of the call that computed the result, possibly on an earlier page of the same build.
+    those of the call that computed the result, possibly on another page, in this build or an
+    earlier one.
     """
     folder = os.environ.get("NNBOOK_CACHE")
     if not folder:

@@ -1,4 +1,4 @@
-"""Build the book, executing its pages two at a time: about twice as fast from clean.
+"""Build the book, executing its pages in parallel, one per core, one thread each.
 
     python tools/build.py                       # then open _build/html/index.html
     python tools/build.py -W -n --keep-going    # options go to `jupyter-book build`
