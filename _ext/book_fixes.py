@@ -39,8 +39,32 @@ def _share_results(app):
     os.environ.setdefault("NNBOOK_CACHE", str(Path(app.doctreedir).parent / ".nnbook_cache"))
 
 
+def _executed_notebook_with_outputs(app, doctree):
+    # myst-nb writes _build/jupyter_execute/<page>.ipynb (which the download button offers and
+    # tests/test_pages.py reads) from the notebook it parsed. When it executes the page, that
+    # notebook holds the outputs; when it takes the page from the execution cache (executed by
+    # tools/build.py, or by an earlier build), it renders the cached outputs but writes the
+    # notebook without them. Write it again with the cached outputs merged in.
+    import nbformat
+    from jupyter_cache import get_cache
+
+    build = Path(app.outdir).parent
+    path = build / "jupyter_execute" / f"{app.env.docname}.ipynb"
+    if not path.is_file():
+        return  # not a notebook page
+    notebook = nbformat.read(path, as_version=4)
+    if any(cell.get("outputs") for cell in notebook.cells):
+        return  # executed in this build: the outputs are there
+    try:
+        _, merged = get_cache(build / ".jupyter_cache").merge_match_into_notebook(notebook)
+    except KeyError:
+        return  # not in the cache
+    nbformat.write(merged, path)
+
+
 def setup(app):
     _share_results(app)
+    app.connect("doctree-read", _executed_notebook_with_outputs)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     app.connect("builder-inited", _singlehtml_handlers)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

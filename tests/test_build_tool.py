@@ -24,6 +24,7 @@ def test_pages_that_produce_results_start_before_those_that_reuse_them():
         ("initialization", "minibatch"),
         ("minibatch", "errors"),
         ("minibatch", "torch_nn"),
+        ("minibatch", "recognizer"),  # the weights it exports to _static/recognizer/
     ]:
         assert build.ORDER.index(producer) < build.ORDER.index(user)
     assert build._rank("chapters/a_new_page.md") < build._rank("chapters/training_loop.md")

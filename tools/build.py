@@ -30,8 +30,10 @@ CACHE = ROOT / "_build" / ".jupyter_cache"
 # The order in which the pages start, a schedule for two cores: the longest page first, and
 # every page whose result others reuse through nnbook.cache (see each page) early enough that
 # they need not wait for it. training_loop's network goes to initialization and evaluation,
-# initialization's to minibatch, minibatch's to torch_nn and errors. A page missing here
-# starts first. Each page's execution time is in the output of benchmarks/run.py.
+# initialization's to minibatch, minibatch's to torch_nn and errors; recognizer reads the
+# weights minibatch exports to _static/recognizer/ (should it start too early, it fails here and
+# `jupyter-book build` executes it again). A page missing here starts first. The execution
+# time of each page is in the output of benchmarks/run.py.
 ORDER = [
     "training_loop",
     "short_backward",
@@ -42,13 +44,13 @@ ORDER = [
     "evaluation",
     "forward_pass",
     "activations",
-    "recognizer",
     "loss",
     "mlp",
     "how_networks_learn",
     "minibatch",
     "torch_nn",
     "errors",
+    "recognizer",
 ]
 TIMEOUT = 900  # seconds per page, as execute.timeout in _config.yml
 
