@@ -1,12 +1,9 @@
 """Shared fixtures. nbval (--nbval-lax in pyproject.toml) runs chapters/*.ipynb, the notebooks
 that Colab and Binder open; tests/test_notebooks.py checks they match the pages."""
 
-import functools
 import os
 import shutil
 import sys
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -15,7 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
-from pdf import CHROMIUM_ARGS  # noqa: E402 (the flags tools/pdf.py starts Chromium with)
+from pdf import CHROMIUM_ARGS, serve  # noqa: E402 (tools/pdf.py: Chromium's flags, the local server)
 
 CHAPTERS = sorted((ROOT / "chapters").glob("*.md"))
 SITE = Path(os.environ.get("NNBOOK_SITE", ROOT / "_build" / "html"))  # the built book
@@ -45,20 +42,10 @@ def server():
     """Base URL of a local HTTP server for the built book (fetch() fails on file:// URLs)."""
     if not (SITE / "index.html").is_file():
         pytest.fail(f"No built book in {SITE}: run `jupyter-book build .` first.")
-
-    class QuietHandler(SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    httpd = ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(SITE))
-    )
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd, base = serve(SITE)
+    yield base
     httpd.shutdown()
     httpd.server_close()
-    thread.join()
 
 
 @pytest.fixture(scope="session")
