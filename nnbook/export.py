@@ -15,17 +15,27 @@ FORMAT = "nnbook-mlp-1"
 
 
 def static_dir(start="."):
-    """The book's _static/recognizer folder, read by the page's script (Try it: draw a digit).
+    """The folder for the recognizer's files: model.json and digits.json (Try it: draw a digit).
 
-    It holds the exported files. The book is the first folder upwards from `start` that holds
-    _config.yml, so pages (run in chapters/) and tests (run in tests/notebooks/) find the same
-    folder.
+    Inside the book, its _static/recognizer folder, which the page's script reads: the book is
+    the first folder upwards from `start` that holds _config.yml, so pages (run in chapters/)
+    and tests find the same folder. Anywhere else, as in Colab, the folder `recognizer` in
+    `start`.
     """
     start = Path(start).resolve()
     for folder in [start, *start.parents]:
         if (folder / "_config.yml").is_file():
             return folder / "_static" / "recognizer"
-    raise FileNotFoundError(f"no _config.yml in {start} or above: not inside the book")
+    return start / "recognizer"
+
+
+def recognizer_script():
+    """The recognizer's JavaScript, recognizer.js (Try it: draw a digit).
+
+    It ships inside nnbook so that the page can show it wherever it runs; the book's build
+    copies it to _static/ (html_static_path in _config.yml).
+    """
+    return (Path(__file__).parent / "recognizer.js").read_text()
 
 
 def _b64(array, dtype):
@@ -55,7 +65,7 @@ def load_model(path):
     """[W1, b1, W2, b2, ...] as float32 tensors, from export_model's JSON (Try it: draw a digit)."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{path} does not exist: the book's minibatch page exports it")
+        raise FileNotFoundError(f"{path} does not exist: the recognizer page exports it")
     exported = json.loads(path.read_text())
     if exported.get("format") != FORMAT:
         raise ValueError(f"{path} is not an {FORMAT} file")

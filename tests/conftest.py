@@ -1,5 +1,6 @@
-"""Shared fixtures. nbval (--nbval-lax in pyproject.toml) runs chapters/*.ipynb, the notebooks
-that Colab and Binder open; tests/test_notebooks.py checks they match the pages."""
+"""Shared fixtures. nbval (--nbval-lax in pyproject.toml) runs _build/notebooks/chapters/*.ipynb,
+the notebooks that Colab, Binder and the download button open (tests/test_reader_notebooks.py
+checks them; tests/test_colab.py and tests/test_binder.py run them as those readers do)."""
 
 import os
 import shutil

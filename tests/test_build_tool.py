@@ -7,24 +7,23 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
 import build  # noqa: E402 (tools/build.py)
-import notebooks  # noqa: E402 (tools/notebooks.py)
 
 
 def test_the_order_lists_every_page_once():
-    names = [page.stem for page in notebooks.pages()]
+    names = [page.stem for page in build.pages()]
     assert sorted(build.ORDER) == sorted(names)
 
 
 def test_pages_that_produce_results_start_before_those_that_reuse_them():
     # nnbook.cache: the network of training_loop goes to initialization and evaluation,
-    # initialization's to minibatch, minibatch's to errors and torch_nn
+    # initialization's to minibatch, minibatch's to errors, torch_nn and recognizer
     for producer, user in [
         ("training_loop", "initialization"),
         ("training_loop", "evaluation"),
         ("initialization", "minibatch"),
         ("minibatch", "errors"),
         ("minibatch", "torch_nn"),
-        ("minibatch", "recognizer"),  # the weights it exports to _static/recognizer/
+        ("minibatch", "recognizer"),
     ]:
         assert build.ORDER.index(producer) < build.ORDER.index(user)
     assert build._rank("chapters/a_new_page.md") < build._rank("chapters/training_loop.md")
@@ -37,7 +36,7 @@ def test_every_page_is_cached_where_jupyter_book_reads():
 
     cache = get_cache(build.CACHE)
     missing = []
-    for page in notebooks.pages():
+    for page in build.pages():
         try:
             record = cache.match_cache_notebook(jupytext.read(page))
         except KeyError:  # no executed notebook for the page's current code

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 
+from conftest import ROOT
 from nnbook import export, model
 
 
@@ -127,10 +128,20 @@ def test_static_dir_is_found_from_any_folder_of_the_book(tmp_path):
     (tmp_path / "chapters").mkdir()
     assert export.static_dir(tmp_path / "chapters") == tmp_path.resolve() / "_static" / "recognizer"
     assert export.static_dir(tmp_path) == tmp_path.resolve() / "_static" / "recognizer"
-    with pytest.raises(FileNotFoundError):
-        export.static_dir("/")
+    outside = tmp_path / "colab"  # no _config.yml above: Colab's /content, for example
+    outside.mkdir()
+    (tmp_path / "_config.yml").unlink()
+    assert export.static_dir(outside) == outside.resolve() / "recognizer"
+
+
+def test_recognizer_script_is_the_one_the_book_serves():
+    # the page shows the script from the package; the build copies the same file to _static/
+    script = export.recognizer_script()
+    assert "// BEGIN forward\n" in script and "// END forward" in script
+    config = (ROOT / "_config.yml").read_text()
+    assert "nnbook/recognizer.js" in config
 
 
 def test_load_model_missing_file_says_where_it_comes_from(tmp_path):
-    with pytest.raises(FileNotFoundError, match="minibatch"):
+    with pytest.raises(FileNotFoundError, match="recognizer"):
         export.load_model(tmp_path / "model.json")

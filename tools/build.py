@@ -21,19 +21,16 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
+import yaml
 
-from notebooks import pages  # noqa: E402 (the pages listed in _toc.yml)
+ROOT = Path(__file__).resolve().parents[1]
 
 CACHE = ROOT / "_build" / ".jupyter_cache"
 # The order in which the pages start, a schedule for two cores: the longest page first, and
 # every page whose result others reuse through nnbook.cache (see each page) early enough that
 # they need not wait for it. training_loop's network goes to initialization and evaluation,
-# initialization's to minibatch, minibatch's to torch_nn and errors; recognizer reads the
-# weights minibatch exports to _static/recognizer/ (should it start too early, it fails here and
-# `jupyter-book build` executes it again). A page missing here starts first. The execution
-# time of each page is in the output of benchmarks/run.py.
+# initialization's to minibatch, minibatch's to torch_nn, errors and recognizer. A page missing
+# here starts first. The execution time of each page is in the output of benchmarks/run.py.
 ORDER = [
     "training_loop",
     "short_backward",
@@ -53,6 +50,17 @@ ORDER = [
     "recognizer",
 ]
 TIMEOUT = 900  # seconds per page, as execute.timeout in _config.yml
+
+
+def pages():
+    """The pages listed in _toc.yml that are MyST notebooks (not the glossary or references)."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    return [
+        ROOT / f"{f}.md"
+        for f in files
+        if (ROOT / f"{f}.md").read_text().startswith("---\njupytext:")
+    ]
 
 
 def execute_pages(workers):
