@@ -25,6 +25,7 @@ that names it, so no raw MyST reaches a reader. tests/test_reader_notebooks.py p
 Markdown cell with MyST's own parser and checks that nothing of MyST is left.
 """
 
+import ast
 import json
 import posixpath
 import re
@@ -50,7 +51,9 @@ if "google.colab" in sys.modules:
 
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "nnbook @ git+{url}@{branch}"], check=True)"""  # noqa: E501 (the cell as it appears in the notebook)
 
-ROLE_OR_CODE = re.compile(r"(?P<role>\{(?P<name>[a-z][\w:-]*)\}`(?P<text>[^`]+)`)|(?P<code>(`+)[\s\S]*?(?<!`)\5(?!`))")
+ROLE_OR_CODE = re.compile(
+    r"(?P<role>\{(?P<name>[a-z][\w:-]*)\}`(?P<text>[^`]+)`)|(?P<code>(`+)[\s\S]*?(?<!`)\5(?!`))"
+)
 TARGET = re.compile(r"^\s*\([\w.:-]+\)=\s*$")
 FENCE = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}[ \t]*(?P<arg>.*)$")
 OPTION = re.compile(r"^ *:(?P<key>[\w-]+):[ \t]*(?P<value>.*)$")
@@ -71,9 +74,7 @@ class Converter:
         if not app.config.html_baseurl:
             raise ExtensionError("reader_notebooks: set html.baseurl in _config.yml")
         self.build = Path(app.outdir).parent
-        self.repository = yaml.safe_load(Path(app.confdir, "_config.yml").read_text())[
-            "repository"
-        ]
+        self.repository = yaml.safe_load(Path(app.confdir, "_config.yml").read_text())["repository"]
 
     # -- whole notebooks -------------------------------------------------------------------
 
@@ -81,6 +82,7 @@ class Converter:
         executed = self.build / "jupyter_execute" / f"{docname}.ipynb"
         source = nbformat.read(executed, as_version=4)
         self.docname, self.glue = docname, self._glue(docname)
+        self._check_removed_cells(source.cells)
         self.heading_level, self.solution = 1, None
         cells = [self._install_cell()]
         for cell in source.cells:
@@ -121,6 +123,35 @@ class Converter:
         raise self._error("no title (a line starting with '# ')")
 
     # -- code cells ------------------------------------------------------------------------
+
+    def _check_removed_cells(self, cells):
+        """Stop if a cell the notebook leaves out (remove-cell) defines a name that a later
+        cell uses: the reader's notebook would fail there with a NameError."""
+        defined, removed = set(), {}
+        for i, cell in enumerate(c for c in cells if c.cell_type == "code"):
+            code = "\n".join(
+                line
+                for line in cell.source.splitlines()
+                if not line.lstrip().startswith(("%", "!"))
+            )
+            tree = ast.parse(code)
+            binds = _bound_names(tree)
+            if "remove-cell" in cell.metadata.get("tags", []):
+                removed.update(dict.fromkeys(binds - defined, i))
+                continue
+            used = {
+                n.id
+                for n in ast.walk(tree)
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+            }
+            missing = (used & set(removed)) - defined - binds
+            if missing:
+                raise self._error(
+                    f"code cell {i} uses {sorted(missing)}, defined only in code cell "
+                    f"{removed[min(missing)]}, which is tagged remove-cell and left out of the "
+                    "reader's notebook: define it in a cell the reader sees"
+                )
+            defined |= binds
 
     def _code_cell(self, cell):
         tags = set(cell.metadata.get("tags", []))
@@ -255,7 +286,7 @@ class Converter:
             return [END]
         if name in ADMONITIONS or name == "admonition":
             title = self.inline(arg) if name == "admonition" else name.capitalize()
-            inner = self.blocks(body)
+            inner = _squeeze(self.blocks(body))
             return ["", f"> **{title}**", ">", *[f"> {x}".rstrip() for x in inner], ""]
         if name == "glue":
             return self.glue_block(arg)
@@ -279,7 +310,9 @@ class Converter:
                 return self.glue_text(content)
             if name in ("ref", "numref", "term", "doc"):
                 explicit = EXPLICIT.match(content)
-                title, target = (explicit["title"], explicit["target"]) if explicit else (None, content)
+                title, target = (
+                    (explicit["title"], explicit["target"]) if explicit else (None, content)
+                )
                 text, url = self.resolve(name, target, title)
                 return f"[{text}]({url})"
             if name in ("cite:t", "cite:p"):
@@ -347,8 +380,12 @@ class Converter:
             post = f", {parts['post']}" if parts["post"] else ""
             entries.append((pre, who, fields["year"], post, url))
         if role == "cite:t":
-            return "; ".join(f"{who} ([{pre}{year}{post}]({url}))" for pre, who, year, post, url in entries)
-        inner = "; ".join(f"{pre}[{who}, {year}]({url}){post}" for pre, who, year, post, url in entries)
+            return "; ".join(
+                f"{who} ([{pre}{year}{post}]({url}))" for pre, who, year, post, url in entries
+            )
+        inner = "; ".join(
+            f"{pre}[{who}, {year}]({url}){post}" for pre, who, year, post, url in entries
+        )
         return f"({inner})"
 
     def _glue(self, docname):
@@ -358,7 +395,9 @@ class Converter:
     def glue_text(self, content):
         from myst_nb.core.variables import format_plain_text
 
-        key, _, fmt = content.rpartition(":") if ":" in content.split("::")[-1] else (content, "", "")
+        key, _, fmt = (
+            content.rpartition(":") if ":" in content.split("::")[-1] else (content, "", "")
+        )
         if not key:
             key, fmt = content, ""
         data = self.glue
@@ -380,6 +419,30 @@ class Converter:
 
     def _error(self, message):
         return ExtensionError(f"reader notebook of {self.docname}: {message}")
+
+
+def _squeeze(lines):
+    """Lines without blank lines at either end or two in a row."""
+    out = []
+    for line in lines:
+        if line.strip() or (out and out[-1].strip()):
+            out.append(line)
+    while out and not out[-1].strip():
+        out.pop()
+    return out
+
+
+def _bound_names(tree):
+    """The names a piece of code assigns, imports or defines."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return names
 
 
 def notebook_pages(app):

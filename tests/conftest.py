@@ -16,6 +16,13 @@ sys.path.insert(0, str(ROOT / "tools"))
 from pdf import CHROMIUM_ARGS, serve  # noqa: E402 (tools/pdf.py: Chromium's flags, the local server)
 
 CHAPTERS = sorted((ROOT / "chapters").glob("*.md"))
+
+
+def notebook_pages():
+    """The pages that are MyST notebooks ("chapters/data", ...), not the glossary or references."""
+    return [f"chapters/{p.stem}" for p in CHAPTERS if p.read_text().startswith("---\njupytext:")]
+
+
 SITE = Path(os.environ.get("NNBOOK_SITE", ROOT / "_build" / "html"))  # the built book
 # The kernels nbval and tests/test_pages.py start inherit this: a page that repeats another
 # page's training reads the build's result (nnbook.cache, tested in tests/test_cache.py).

@@ -46,8 +46,20 @@ outputs = [
     {"cell": i, **o} for i, c in enumerate(notebook.cells) if c.cell_type == "code"
     for o in c.outputs
 ]
+
+def cell_seconds(cell):  # from the timestamps nbclient records in each cell's metadata
+    from datetime import datetime
+    times = cell.metadata.get("execution", {})
+    start, end = times.get("iopub.execute_input"), times.get("shell.execute_reply")
+    if not (start and end):
+        return None
+    parse = lambda t: datetime.fromisoformat(t.replace("Z", "+00:00"))
+    return (parse(end) - parse(start)).total_seconds()
+
+
+cells = [cell_seconds(c) for c in notebook.cells if c.cell_type == "code"]
 with open(result, "w") as file:
-    json.dump({"seconds": seconds, "error": error, "outputs": outputs}, file)
+    json.dump({"seconds": seconds, "error": error, "outputs": outputs, "cells": cells}, file)
 """
 
 
@@ -127,7 +139,8 @@ def reader_environment(venv, home, **extra):
 
 
 def run_notebook(venv, notebook, workdir, env, timeout=TIMEOUT):
-    """Run one notebook top to bottom: {"seconds", "error", "outputs"}."""
+    """Run one notebook top to bottom: {"seconds", "error", "outputs", "cells"} (the seconds
+    of each code cell)."""
     workdir.mkdir(parents=True, exist_ok=True)
     result = workdir.parent / f"{Path(notebook).stem}.result.json"
     started = time.perf_counter()

@@ -39,7 +39,9 @@ def colab(tmp_path_factory):
     venv = make_venv(folder / "venv", *COLAB_PACKAGES, "ipykernel", "nbclient")
     site = next((venv / "lib").glob("python3*/site-packages"))
     (site / "google" / "colab").mkdir(parents=True)
-    (site / "google" / "colab" / "__init__.py").write_text('"""Colab, as far as a page can tell."""\n')
+    (site / "google" / "colab" / "__init__.py").write_text(
+        '"""Colab, as far as a page can tell."""\n'
+    )
     startup = folder / "ipython" / "profile_default" / "startup"
     startup.mkdir(parents=True)
     (startup / "00-colab.py").write_text("import google.colab  # as Colab's kernel does\n")

@@ -15,19 +15,15 @@ import pytest
 import yaml
 from markdown_it.token import Token
 from myst_parser.config.main import MdParserConfig
-from myst_parser.parsers.mdit import create_md_parser
 from myst_parser.mdit_to_docutils.base import DocutilsRenderer
+from myst_parser.parsers.mdit import create_md_parser
 
-from conftest import ROOT, SITE
+from conftest import ROOT, SITE, notebook_pages
 
 NOTEBOOKS = ROOT / "_build" / "notebooks"
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 BASE = CONFIG["html"]["baseurl"]
-PAGES = [
-    f"chapters/{p.stem}"
-    for p in sorted((ROOT / "chapters").glob("*.md"))
-    if p.read_text().startswith("---\njupytext:")
-]
+PAGES = notebook_pages()
 
 
 def load(page):
@@ -47,13 +43,20 @@ def markdown(notebook):
 PARSER = create_md_parser(
     MdParserConfig(
         enable_extensions={
-            "amsmath", "dollarmath", "colon_fence", "deflist", "substitution", "fieldlist",
+            "amsmath",
+            "dollarmath",
+            "colon_fence",
+            "deflist",
+            "substitution",
+            "fieldlist",
         }  # fmt: skip
     ),
     DocutilsRenderer,
 )
-MYST_ONLY = {"myst_role", "myst_target", "myst_line_comment", "myst_block_break", "field_list_open",
-             "dl_open", "colon_fence", "substitution_inline", "substitution_block", "footnote_ref"}  # fmt: skip
+MYST_ONLY = {
+    "myst_role", "myst_target", "myst_line_comment", "myst_block_break", "field_list_open",
+    "dl_open", "colon_fence", "substitution_inline", "substitution_block", "footnote_ref",
+}  # fmt: skip
 
 
 def myst_constructs(text):

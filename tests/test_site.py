@@ -7,8 +7,7 @@ import re
 import pytest
 import yaml
 
-from conftest import ROOT, SITE, local_only
-from test_notebooks import notebook_pages
+from conftest import ROOT, SITE, local_only, notebook_pages
 
 TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
 PAGES = [TOC["root"]] + [c["file"] for part in TOC["parts"] for c in part["chapters"]]
@@ -77,16 +76,20 @@ def test_search_finds_softmax(tab):
 
 
 @pytest.mark.parametrize("name", notebook_pages())
-def test_launch_buttons_open_the_page_notebook(name):
+def test_launch_buttons_open_the_reader_notebook(name):
+    # Colab and Binder open the notebook on the notebooks branch, and the download button
+    # offers the same file (tests/test_reader_notebooks.py checks each URL against the files);
+    # nothing points at a .md file, which Colab cannot open
     html = (SITE / f"{name}.html").read_text()
     config = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]
     repo = config["url"].removeprefix("https://github.com/")
-    colab = f"https://colab.research.google.com/github/{repo}/blob/{config['branch']}/{name}.ipynb"
-    binder = f"https://mybinder.org/v2/gh/{repo}/{config['branch']}?urlpath=lab/tree/{name}.ipynb"
+    colab = f"https://colab.research.google.com/github/{repo}/blob/notebooks/{name}.ipynb"
+    binder = f"https://mybinder.org/v2/gh/{repo}/notebooks?urlpath=lab/tree/{name}.ipynb"
     assert colab in html and binder in html
+    assert not re.search(r'(colab|mybinder)[^"]*\.md"', html)
     assert "initThebeSBT()" in html  # the live code (Thebe) button
-    assert (ROOT / f"{name}.ipynb").is_file()
-    # the download button offers the executed notebook
-    executed = SITE / "_sources" / f"{name}.ipynb"
-    assert f"_sources/{name}.ipynb" in html and executed.is_file()
-    assert re.search(r'"output_type": "(stream|execute_result|display_data)"', executed.read_text())
+    downloaded = SITE / "_sources" / f"{name}.ipynb"
+    assert f"_sources/{name}.ipynb" in html and downloaded.is_file()
+    assert re.search(
+        r'"output_type": "(stream|execute_result|display_data)"', downloaded.read_text()
+    )

@@ -236,3 +236,16 @@ def test_deploy_publishes_with_deploy_pages(deploy):
     assert job["environment"]["name"] == "github-pages"
     step = step_using(job, "actions/deploy-pages")
     assert job["environment"]["url"] == f"${{{{ steps.{step['id']}.outputs.page_url }}}}"
+
+
+def test_deploy_publishes_the_reader_notebooks_where_the_buttons_point(deploy):
+    # the Colab and Binder buttons open <branch>/chapters/<page>.ipynb (_ext/reader_notebooks.py)
+    sys.path.insert(0, str(ROOT / "_ext"))
+    from reader_notebooks import BRANCH
+
+    build_job = deploy["jobs"]["build"]
+    publish = next(s for s in steps(build_job) if "_build/notebooks" in s.get("run", ""))
+    assert steps(build_job).index(publish) > step_running(build_job, "tools/build.py")
+    assert f"git init -q -b {BRANCH}" in publish["run"]
+    assert re.search(rf"git push --force \S+\.git\"? {BRANCH}$", publish["run"].rstrip())
+    assert build_job["permissions"]["contents"] == "write"
