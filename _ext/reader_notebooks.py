@@ -61,6 +61,7 @@ CITE = re.compile(r"^(?:\{(?P<pre>[^}]*)\})?(?P<key>[^{}]+)(?:\{(?P<post>[^}]*)\
 EXPLICIT = re.compile(r"^(?P<title>.*?)\s*<(?P<target>[^<>]+)>$")
 # Markers between blocks() and _markdown_cell: a new cell starts (a solution's, or any)
 START, END, CUT = "\x00solution-start", "\x00solution-end", "\x00cut"
+DETAILS = "<details><summary>Solution</summary>\n\n{}\n\n</details>"  # a solution's prose
 ADMONITIONS = {"note", "important", "tip", "hint", "warning", "caution", "attention", "seealso"}
 
 
@@ -179,7 +180,10 @@ class Converter:
         if figure:
             caption = self.inline(str(figure.get("caption", "")).strip())
             number = self._figure_number(figure.get("name"))
-            cells.append(nbformat.v4.new_markdown_cell(f"*{number}{caption}*"))
+            text = f"*{number}{caption}*"
+            if self.solution:  # the figure is collapsed with its cell: so is its caption
+                text = DETAILS.format(text)
+            cells.append(nbformat.v4.new_markdown_cell(text))
         return cells
 
     def _figure_number(self, name):
@@ -204,7 +208,7 @@ class Converter:
             body = re.sub(r"\n{3,}", "\n\n", "\n".join(part)).strip("\n")
             if body.strip():
                 if inside:
-                    body = f"<details><summary>Solution</summary>\n\n{body}\n\n</details>"
+                    body = DETAILS.format(body)
                 cells.append(nbformat.v4.new_markdown_cell(body))
             part.clear()
 

@@ -247,5 +247,5 @@ def test_deploy_publishes_the_reader_notebooks_where_the_buttons_point(deploy):
     publish = next(s for s in steps(build_job) if "_build/notebooks" in s.get("run", ""))
     assert steps(build_job).index(publish) > step_running(build_job, "tools/build.py")
     assert f"git init -q -b {BRANCH}" in publish["run"]
-    assert re.search(rf"git push --force \S+\.git\"? {BRANCH}$", publish["run"].rstrip())
+    assert re.search(rf'git push --force "https://[^"]+\.git" {BRANCH}$', publish["run"].rstrip())
     assert build_job["permissions"]["contents"] == "write"
