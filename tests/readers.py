@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import time
+from importlib.metadata import version
 from pathlib import Path
 
 import yaml
@@ -22,6 +23,10 @@ from conftest import ROOT
 NOTEBOOKS = ROOT / "_build" / "notebooks"  # what the deploy workflow publishes
 REPOSITORY = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]
 TIMEOUT = 900  # seconds per notebook before nbclient gives up; the tests assert far less
+# The PyTorch of the book's environment (Colab has one preinstalled; Binder's comes from
+# PyTorch's CPU index). Where pip's index would give a CUDA build, point pip at the CPU wheels
+# (PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu, as ci.yml does).
+TORCH = f"torch=={version('torch').split('+')[0]}"
 
 # Runs one notebook in the environment's own Python: nbclient starts the kernel "python3",
 # which is that Python (ipykernel's kernel spec runs sys.executable).

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from readers import NOTEBOOKS, make_venv, pip, problems, reader_environment, run_notebook
+from readers import NOTEBOOKS, TORCH, make_venv, pip, problems, reader_environment, run_notebook
 
 PAGES = sorted(path.stem for path in (NOTEBOOKS / "chapters").glob("*.ipynb"))
 
@@ -26,7 +26,7 @@ def binder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("binder")
     repository = folder / "repository"
     shutil.copytree(NOTEBOOKS, repository)
-    venv = make_venv(folder / "venv", "torch==2.13.0", "ipykernel", "nbclient")
+    venv = make_venv(folder / "venv", TORCH, "ipykernel", "nbclient")
     requirements = (repository / "binder" / "requirements.txt").read_text().splitlines()
     local = [line for line in requirements if not line.startswith("--extra-index-url")]
     (folder / "requirements.txt").write_text("\n".join(local) + "\n")

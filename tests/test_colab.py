@@ -19,6 +19,7 @@ import pytest
 
 from readers import (
     NOTEBOOKS,
+    TORCH,
     home_serving_the_repository,
     make_venv,
     problems,
@@ -29,7 +30,7 @@ from readers import (
 )
 
 MAX_SECONDS = 180  # 3 minutes per page on 2 cores
-COLAB_PACKAGES = ["torch==2.13.0", "numpy", "matplotlib", "pandas", "pillow", "requests"]
+COLAB_PACKAGES = [TORCH, "numpy", "matplotlib", "pandas", "pillow", "requests"]
 PAGES = sorted(path.stem for path in (NOTEBOOKS / "chapters").glob("*.ipynb"))
 
 
