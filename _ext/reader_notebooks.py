@@ -34,7 +34,6 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 import nbformat
-import yaml
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.errors import ExtensionError
@@ -75,7 +74,8 @@ class Converter:
         if not app.config.html_baseurl:
             raise ExtensionError("reader_notebooks: set html.baseurl in _config.yml")
         self.build = Path(app.outdir).parent
-        self.repository = yaml.safe_load(Path(app.confdir, "_config.yml").read_text())["repository"]
+        self.repository = _repository(app)
+        self.glue_data = {}  # docname -> its glue data, read once
 
     # -- whole notebooks -------------------------------------------------------------------
 
@@ -393,8 +393,10 @@ class Converter:
         return f"({inner})"
 
     def _glue(self, docname):
-        path = self.build / "jupyter_execute" / f"{docname}.glue.json"
-        return json.loads(path.read_text()) if path.is_file() else {}
+        if docname not in self.glue_data:
+            path = self.build / "jupyter_execute" / f"{docname}.glue.json"
+            self.glue_data[docname] = json.loads(path.read_text()) if path.is_file() else {}
+        return self.glue_data[docname]
 
     def glue_text(self, content):
         from myst_nb.core.variables import format_plain_text
@@ -449,6 +451,13 @@ def _bound_names(tree):
     return names
 
 
+def _repository(app):
+    """The book's repository and branch, as Jupyter Book passes them to the theme from
+    `repository:` in _config.yml."""
+    options = app.config.html_theme_options
+    return {"url": options["repository_url"], "branch": options["repository_branch"]}
+
+
 def notebook_pages(app):
     """The documents of the build that myst-nb executed as notebooks."""
     folder = Path(app.outdir).parent / "jupyter_execute"
@@ -486,8 +495,7 @@ def write_notebooks(app, exception):
 
 def launch_urls(app, docname):
     """The Colab and Binder URLs of a page's notebook on the notebooks branch."""
-    repository = yaml.safe_load(Path(app.confdir, "_config.yml").read_text())["repository"]
-    slug = repository["url"].removeprefix("https://github.com/").strip("/")
+    slug = _repository(app)["url"].removeprefix("https://github.com/").strip("/")
     launch = app.config.html_theme_options.get("launch_buttons", {})
     binder = launch.get("binderhub_url", "https://mybinder.org").rstrip("/")
     colab = launch.get("colab_url", "https://colab.research.google.com").rstrip("/")

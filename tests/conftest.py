@@ -13,14 +13,16 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
+import build  # noqa: E402 (tools/build.py: the pages that are notebooks)
 from pdf import CHROMIUM_ARGS, serve  # noqa: E402 (tools/pdf.py: Chromium's flags, the local server)
 
 CHAPTERS = sorted((ROOT / "chapters").glob("*.md"))
 
 
 def notebook_pages():
-    """The pages that are MyST notebooks ("chapters/data", ...), not the glossary or references."""
-    return [f"chapters/{p.stem}" for p in CHAPTERS if p.read_text().startswith("---\njupytext:")]
+    """The pages that are MyST notebooks ("chapters/data", ...), not the glossary or references:
+    tools/build.py's list, sorted."""
+    return sorted(page.relative_to(ROOT).with_suffix("").as_posix() for page in build.pages())
 
 
 SITE = Path(os.environ.get("NNBOOK_SITE", ROOT / "_build" / "html"))  # the built book
