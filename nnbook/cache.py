@@ -1,12 +1,12 @@
 """Run a long computation once per build and reuse it on later pages.
 
-Several pages train the same network with the same call: "Evaluating the model" and "Fixing
-the initialization" both repeat the 100 epochs of "The training loop", and "Errors" and
-"torch.nn" repeat the run of "Minibatch SGD". Every page runs in its own kernel, so each would
-redo the work. `run(fn, *args)` does `fn(*args)` once and keeps the result in the folder named
-by the environment variable NNBOOK_CACHE (the book's build sets it to `_build/.nnbook_cache`,
-which `jupyter-book clean --all` deletes; later builds reuse what is there). Without
-NNBOOK_CACHE, as in Colab, it just calls `fn`.
+Several pages train the same network with the same call: "Evaluating the model" repeats the
+100 epochs of "The training loop", and "Errors", "torch.nn" and "Try it: draw a digit" repeat
+the run of "Minibatch SGD". Every page runs in its own kernel, so each would redo the work.
+`run(fn, *args)` does `fn(*args)` once and keeps the result in the folder named by the
+environment variable NNBOOK_CACHE (the book's build sets it to `_build/.nnbook_cache`, which
+`jupyter-book clean --all` deletes; later builds reuse what is there). Without NNBOOK_CACHE,
+as in Colab, it just calls `fn`.
 
 A page that computes such a result with code of its own, as "The training loop" does with the
 loop it teaches, can hand it over: `Promise(fn, *args)` before, `.keep(result, seconds, *args)`

@@ -6,6 +6,7 @@ before it tests), the build's notebook is reused when its code is the page's cur
 it is newer than every module of nnbook; otherwise the page runs here in a fresh kernel.
 """
 
+import ast
 import json
 import math
 import re
@@ -69,6 +70,11 @@ def glued(page, key):
     return float(run_page(page)[1][key])
 
 
+def glued_text(page, key):
+    """The string a page glued under `key`."""
+    return ast.literal_eval(run_page(page)[1][key])
+
+
 def text_of(page):
     """Everything the page prints or displays as plain text."""
     notebook = run_page(page)[0]
@@ -119,7 +125,7 @@ def test_backward_page_every_manual_gradient_matches_autograd():
     assert "tensor(15.9699, grad_fn=<NegBackward0>)" in text
     rows = CMP_LINE.findall(text)
     assert {name for name, *_ in rows} == set(GRADIENTS)
-    for name, exact, approximate, maxdiff in rows:  # allclose: rtol 1e-5, atol 1e-8
+    for name, exact, approximate, maxdiff in rows:  # approximate: maxdiff <= 1e-5 * max|t.grad|
         assert approximate == "True", f"d{name} differs from autograd by {maxdiff}"
 
 
@@ -151,8 +157,9 @@ def test_evaluation_page_measures_the_seed_network():
 
 def test_initialization_fix_starts_near_uniform_predictions():
     assert abs(glued("initialization", "initial_loss_scaled") - math.log(10)) < 0.05
-    assert glued("initialization", "test_accuracy_scaled") > glued(
-        "initialization", "test_accuracy_seed"
+    # compared on validation images that neither network trained on
+    assert glued("initialization", "val_accuracy_scaled") > glued(
+        "initialization", "val_accuracy_seed"
     )
 
 
@@ -160,32 +167,52 @@ def test_short_backward_collapsed_gradient_matches_autograd():
     rows = CMP_LINE.findall(text_of("short_backward"))
     assert "logits" in {name for name, *_ in rows}
     assert all(approximate == "True" for _, _, approximate, _ in rows)
-    # the page's claim: without the unused dX, the short pass beats a step of the seed's loop
-    assert glued("short_backward", "speedup_with_dX") > 1.0
+
+
+def test_short_backward_compares_times_by_their_ranges():
+    """The glued comparison words follow from the glued ranges of the rounds."""
+    short = [glued("short_backward", f"seconds_short{end}") for end in ("_min", "", "_max")]
+    for key, word_key in [("seed", "short_vs_seed"), ("seed_loop", "short_vs_seed_loop")]:
+        other = [glued("short_backward", f"seconds_{key}{end}") for end in ("_min", "", "_max")]
+        word = glued_text("short_backward", word_key)
+        if short[2] < other[0]:
+            assert word == "faster than"
+        elif short[0] > other[2]:
+            assert word == "slower than"
+        else:
+            assert word in ("about as fast as", "neither clearly faster nor slower than")
 
 
 def test_short_backward_measures_how_close_to_the_machine():
-    # "runs at x% of the big product ... the eight products alone reach only y%"
+    # "runs at x% of the big product ... the eight products alone reach y%"
     share_short = glued("short_backward", "share_short")
-    assert 0.05 < share_short < glued("short_backward", "share_products") < 1.0
+    assert 0.0 < share_short < 1.5 and 0.0 < glued("short_backward", "share_products") < 1.5
     assert glued("short_backward", "gflops_short") == pytest.approx(
         share_short * glued("short_backward", "gflops_peak"), rel=1e-6
     )
 
 
-def test_minibatch_reaches_98_percent():
-    assert glued("minibatch", "test_accuracy") >= 0.98
+def test_minibatch_reaches_98_percent_on_validation_data():
+    # the target is met where the settings are chosen; the test set is measured once
+    assert glued("minibatch", "val_accuracy_final") >= 0.98
+    assert 0.97 < glued("minibatch", "test_accuracy") < 1.0
 
 
 def test_minibatch_beats_the_full_batch_network_sooner():
-    # the full-batch run is the one of the initialization page, read back by nnbook.cache
-    assert glued("minibatch", "accuracy_full") == glued("initialization", "test_accuracy_scaled")
-    assert glued("minibatch", "seconds_same") < glued("minibatch", "train_seconds")
-    assert glued("minibatch", "time_speedup") > 1.0  # "about ... times less time"
+    # the full-batch network of the initialization page, read back by nnbook.cache
+    assert glued("minibatch", "accuracy_full") == glued("initialization", "val_accuracy_scaled")
+    assert glued("minibatch", "time_speedup") > 1.0
+    phrase = glued_text("minibatch", "speedup_phrase")
+    first_epoch = glued("minibatch", "epoch_same") == 1
+    assert phrase.startswith("at least" if first_epoch else "between"), phrase
 
 
 def test_errors_page_retrains_the_same_network():
     assert glued("errors", "test_accuracy") == glued("minibatch", "test_accuracy")
+
+
+def test_recognizer_repeats_the_one_test_measurement_of_minibatch():
+    assert glued("recognizer", "test_accuracy_exported") == glued("minibatch", "test_accuracy")
 
 
 def test_torch_nn_matches_the_manual_network():

@@ -10,6 +10,12 @@ first executes every page whose code changed into the book's own execution cache
 ORDER, and then runs `jupyter-book build .`, which finds them all cached. Each kernel uses one
 thread (OMP_NUM_THREADS=1) so that the kernels do not fight over the cores.
 
+The pages in TIMED compare durations they measure (a loop against a matrix product, two
+backward passes, minibatch against full-batch steps). A page running beside them would slow
+their variants unevenly and change the numbers their sentences rest on, so each of them runs
+alone: the pages before it finish first, nothing starts while it runs, and it gets every core
+(the thread count PyTorch chooses, as in Colab).
+
 A page that fails here is left to `jupyter-book build`, which executes it again and stops
 with its error, as without this script. `jupyter-book build .` alone still builds the same book.
 """
@@ -26,29 +32,32 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 
 CACHE = ROOT / "_build" / ".jupyter_cache"
-# The order in which the pages start, a schedule for two cores: the longest page first, and
-# every page whose result others reuse through nnbook.cache (see each page) early enough that
-# they need not wait for it. training_loop's network goes to initialization and evaluation,
-# initialization's to minibatch, minibatch's to torch_nn, errors and recognizer. A page missing
-# here starts first. The execution time of each page is in the output of benchmarks/run.py.
+# The order in which the pages start: first the pages that measure and compare durations,
+# one at a time (TIMED), then the others two at a time, the longest first. A page that reuses
+# another page's result through nnbook.cache (see each page) comes after it: minibatch's
+# network goes to torch_nn, errors and recognizer, training_loop's to evaluation. A page
+# missing here starts first. The execution time of each page is in the
+# output of benchmarks/run.py.
 ORDER = [
-    "training_loop",
-    "short_backward",
     "data",
-    "backward_pass",
-    "initial_loss",
+    "forward_pass",
+    "short_backward",
+    "minibatch",
+    "torch_nn",
+    "training_loop",
     "initialization",
     "evaluation",
-    "forward_pass",
+    "errors",
+    "recognizer",
+    "backward_pass",
     "activations",
+    "initial_loss",
     "loss",
     "mlp",
     "how_networks_learn",
-    "minibatch",
-    "torch_nn",
-    "errors",
-    "recognizer",
 ]
+# Pages that compare durations measured in their cells: each runs alone, on every core.
+TIMED = ["data", "forward_pass", "short_backward", "minibatch", "torch_nn"]
 TIMEOUT = 900  # seconds per page, as execute.timeout in _config.yml
 
 
@@ -75,13 +84,52 @@ def execute_pages(workers):
     if not todo:
         return
     todo.sort(key=lambda record: _rank(record.uri))
-    tasks = [ProcessData(record.pk, record.uri, cache, TIMEOUT, False) for record in todo]
-    print(f"executing {len(tasks)} page(s), {workers} at a time", flush=True)
+    print(
+        f"executing {len(todo)} page(s): those in TIMED alone, the others {workers} at a time",
+        flush=True,
+    )
     start = time.perf_counter()
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        for status, uri in pool.imap_unordered(ExecutionWorkerLocalMProc(), tasks, chunksize=1):
-            result = "executed" if status == 0 else "FAILED (the build will show why)"
-            print(f"  {time.perf_counter() - start:5.0f} s  {result}: {Path(uri).name}", flush=True)
+    threads = os.environ.get("OMP_NUM_THREADS")  # the caller's setting, for the TIMED pages
+    try:
+        for group, alone in _groups(todo):
+            # the kernels inherit the environment: one thread each when they share the cores
+            _set_threads(threads if alone else "1")
+            tasks = [ProcessData(r.pk, r.uri, cache, TIMEOUT, False) for r in group]
+            with multiprocessing.get_context("fork").Pool(1 if alone else workers) as pool:
+                for status, uri in pool.imap_unordered(
+                    ExecutionWorkerLocalMProc(), tasks, chunksize=1
+                ):
+                    result = "executed" if status == 0 else "FAILED (the build will show why)"
+                    where = "alone" if alone else "in parallel"
+                    print(
+                        f"  {time.perf_counter() - start:5.0f} s  {result} {where}: "
+                        f"{Path(uri).name}",
+                        flush=True,
+                    )
+    finally:
+        _set_threads(threads)
+
+
+def _set_threads(value):
+    if value is None:
+        os.environ.pop("OMP_NUM_THREADS", None)
+    else:
+        os.environ["OMP_NUM_THREADS"] = value
+
+
+def _groups(todo):
+    """Consecutive runs of `todo`: each TIMED page alone, the pages between them together."""
+    group = []
+    for record in todo:
+        if Path(record.uri).stem in TIMED:
+            if group:
+                yield group, False
+                group = []
+            yield [record], True
+        else:
+            group.append(record)
+    if group:
+        yield group, False
 
 
 def _rank(uri):
@@ -91,15 +139,8 @@ def _rank(uri):
 
 def main(argv):
     os.environ.setdefault("NNBOOK_CACHE", str(ROOT / "_build" / ".nnbook_cache"))
-    # The kernels inherit the environment: one thread each, as many kernels as cores.
-    threads = os.environ.get("OMP_NUM_THREADS")
-    os.environ["OMP_NUM_THREADS"] = "1"
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     execute_pages(workers=max(1, cores or 1))
-    if threads is None:  # anything left executes in `jupyter-book build`, as usual
-        del os.environ["OMP_NUM_THREADS"]
-    else:
-        os.environ["OMP_NUM_THREADS"] = threads
     beside = Path(sys.executable).with_name("jupyter-book")  # this Python's, if not on PATH
     command = str(beside) if beside.exists() else "jupyter-book"
     return subprocess.run([command, "build", str(ROOT), *argv]).returncode
