@@ -109,6 +109,12 @@ img { max-width: 100% !important; }
   visibility: visible !important;
 }
 .admonition.toggle-hidden { padding-bottom: revert !important; }
+/* A box that ends at the foot of a page must not carry its bottom margin and padding alone
+   onto a page of its own (a blank page before the next chapter). */
+.admonition > :last-child, .admonition > :last-child > :last-child { margin-bottom: 0 !important; }
+.toctree-wrapper > section > :last-child, .toctree-wrapper > section > :last-child > :last-child {
+  margin-bottom: 0 !important; padding-bottom: 0 !important;
+}
 .admonition.toggle .admonition-title { padding-right: revert !important; }
 
 /* Cover, contents, the recognizer's note. */
