@@ -1,6 +1,6 @@
 """How fast the book builds and how fast its training code runs, on this machine.
 
-    python benchmarks/run.py                 # everything (about 14 minutes on 2 cores)
+    python benchmarks/run.py                 # everything (about 25 minutes on 2 cores)
     python benchmarks/run.py --skip-build    # the code only (about 4 minutes)
     python benchmarks/run.py --repeats 5     # more runs per figure
 
@@ -107,8 +107,8 @@ def build_benchmark(repeats):
     )
     rows = sorted(page_seconds.items(), key=lambda item: -statistics.median(item[1]))
     total = sum(statistics.median(v) for v in page_seconds.values())
-    print("Execution time of each page in the clean builds (one thread per page, one page per")
-    print(f"core at a time; {total:.0f} s in all):\n")
+    print("Execution time of each page in the clean builds (the pages in TIMED alone with every")
+    print(f"thread, the others one thread each, one per core; {total:.0f} s in all):\n")
     table(["page", "median (s)"], [(name, f"{statistics.median(v):.1f}") for name, v in rows])
     return times
 
@@ -142,7 +142,7 @@ def _build(book, executes=None):
     seconds = time.perf_counter() - start
     if result.returncode != 0:
         sys.exit(f"the build failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
-    executed = re.findall(r"executed: (\S+)", result.stdout)
+    executed = re.findall(r"executed(?: alone| in parallel)?: (\S+)", result.stdout)
     if executes is not None and executed != executes:
         sys.exit(f"the build executed {executed}, not {executes}")
     return seconds
