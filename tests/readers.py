@@ -31,14 +31,19 @@ TORCH = f"torch=={version('torch').split('+')[0]}"
 # Runs one notebook in the environment's own Python: nbclient starts the kernel "python3",
 # which is that Python (ipykernel's kernel spec runs sys.executable).
 RUNNER = r"""
-import json, sys, time
+import json, sys, tempfile, time
 import nbformat
+from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 path, workdir, result = sys.argv[1:4]
 notebook = nbformat.read(path, as_version=4)
-client = NotebookClient(notebook, timeout=int(sys.argv[4]), kernel_name="python3",
+# The kernel talks over local sockets in a folder of its own, not TCP ports: two kernels
+# starting at once can pick the same free TCP port ("Address already in use", the kernel dies).
+sockets = tempfile.mkdtemp(prefix="nnbook-kernel-")
+km = KernelManager(kernel_name="python3", transport="ipc", ip=sockets + "/ipc")
+client = NotebookClient(notebook, km=km, timeout=int(sys.argv[4]), kernel_name="python3",
                         resources={"metadata": {"path": workdir}})
 start = time.perf_counter()
 error = None
