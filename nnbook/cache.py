@@ -10,7 +10,9 @@ as in Colab, it just calls `fn`.
 
 A page that computes such a result with code of its own, as "The training loop" does with the
 loop it teaches, can hand it over: `Promise(fn, *args)` before, `.keep(result, seconds, *args)`
-after; pages asking for it in between wait.
+after. The build starts the pages that read it only after that page has finished (NEEDS in
+`tools/pages.py`); a page that asks earlier computes the result itself, so the result is
+right whatever the order and speed of the pages.
 
 The key of a result is everything it depends on: the function's name, the values of the
 arguments (every tensor's bytes), the source code of the whole nnbook package and the torch
@@ -62,10 +64,13 @@ def run(fn, *args, **kwargs):
 class Promise:
     """The result of fn(*args, **kwargs), to be computed by other code and handed over by keep.
 
-    "The training loop" trains the seed's network with the loop it teaches, which computes bit
+    "The training loop" trains the draft's network with the loop it teaches, which computes bit
     for bit what train.full_batch computes (tests/test_sync.py checks it). Later pages ask
-    run(train.full_batch, ...) for that network; the loop's page promises it before its loop
-    and keeps the promise after, and until then those pages wait instead of training again.
+    run(train.full_batch, ...) for that network. The promise takes the key of the call from
+    the arguments as they are before the loop changes them; keep stores the result under it.
+    Nothing waits for a promise: the build runs the pages that read the result after the
+    page that keeps it (tools/pages.py), and a page that asks before the result is kept
+    computes it, as run always does.
     """
 
     def __init__(self, fn, *args, **kwargs):
@@ -74,14 +79,13 @@ class Promise:
         if folder:  # outside a build there is nobody to hand the result to
             self.before = [_digest(t) for t in _tensors([args, kwargs])]
             self.path = _path(folder, fn, args, kwargs, self.before)
-            self.lock = _locked(self.path)
-            self.lock.__enter__()  # held until keep, or until this process ends
 
     def keep(self, result, seconds, *args, **kwargs):
         """Store result, with args and kwargs as they are now (the promised call's, changed)."""
         if self.path is not None:
-            _save(self.path, result, seconds, self.before, _tensors([args, kwargs]))
-            self.lock.__exit__(None, None, None)
+            with _locked(self.path):  # not while a page that asked earlier is computing it
+                if not self.path.exists():
+                    _save(self.path, result, seconds, self.before, _tensors([args, kwargs]))
             self.path = None
 
 

@@ -4,7 +4,7 @@ import torch
 
 
 # fmt: off
-# Written exactly as the seed writes it (tests/test_sync.py compares it with the page).
+# Written exactly as the draft writes it (tests/test_sync.py compares it with the page).
 def initialize_nn(n_hidden = 100):
     """Parameters [W1, b1, W2, b2, W3, b3] of the MLP, drawn from N(0, 1) with seed 1 (The MLP)."""
 

@@ -12,9 +12,9 @@ from nnbook import metrics
 
 
 # fmt: off
-# The seed's backward pass, as the pages write it (shown on "A shorter backward pass").
+# The draft's backward pass, as the pages write it (shown on "A shorter backward pass").
 @torch.no_grad()  # gradients are written by hand: autograd records nothing
-def seed_gradients(X, y, parameters):
+def draft_gradients(X, y, parameters):
     """Loss and gradients, backward step by step (The backward pass)."""
     W1, b1, W2, b2, W3, b3 = parameters
     N = X.shape[0]
@@ -78,7 +78,7 @@ def backward_from_logits(X, h1, h2, dlogits, parameters):
     return [dW1, db1, dW2, db2, dW3, db3]
 
 
-def full_batch(X, y, parameters, epochs=100, lr=0.1, gradients=seed_gradients):
+def full_batch(X, y, parameters, epochs=100, lr=0.1, gradients=draft_gradients):
     """Full-batch gradient descent; returns each epoch's loss.
 
     Updates the parameters in place (The training loop).

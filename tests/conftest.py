@@ -3,10 +3,8 @@ the notebooks that Colab, Binder and the download button open (tests/test_reader
 checks them; tests/test_colab.py and tests/test_binder.py run them as those readers do)."""
 
 import os
-import shutil
 import sys
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
@@ -14,7 +12,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
 import build  # noqa: E402 (tools/build.py: the pages that are notebooks)
-from pdf import CHROMIUM_ARGS, serve  # noqa: E402 (tools/pdf.py: Chromium's flags, the local server)
+from browser import (  # noqa: E402 (tools/browser.py: the server, Chromium, MathJax)
+    INSTALL_MATHJAX,
+    BrowserError,
+    launch,
+    local_mathjax,
+    router,
+    serve,
+)
 
 CHAPTERS = sorted((ROOT / "chapters").glob("*.md"))
 
@@ -33,12 +38,14 @@ os.environ.setdefault("NNBOOK_CACHE", str(ROOT / "_build" / ".nnbook_cache"))
 
 @pytest.fixture(scope="session")
 def mnist():
-    """The MNIST DatasetDict, from $MNIST_PATH (set it: tests do not download)."""
+    """The MNIST DatasetDict: from $MNIST_PATH if set, else from the Hugging Face Hub (as the
+    book loads it); one line saying what to set if neither works."""
     from nnbook import data
 
-    if not os.environ.get("MNIST_PATH"):
-        pytest.fail("Set MNIST_PATH to a local copy of ylecun/mnist to run the tests (see README).")
-    return data.load_mnist()
+    try:
+        return data.load_mnist()
+    except data.MNISTError as error:
+        pytest.fail(str(error), pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -51,54 +58,53 @@ def small_split(mnist):
 def server():
     """Base URL of a local HTTP server for the built book (fetch() fails on file:// URLs)."""
     if not (SITE / "index.html").is_file():
-        pytest.fail(f"No built book in {SITE}: run `jupyter-book build .` first.")
+        pytest.fail(f"No built book in {SITE}: run `jupyter-book build .` first.", pytrace=False)
     httpd, base = serve(SITE)
     yield base
     httpd.shutdown()
     httpd.server_close()
 
 
+def _mathjax():
+    """tools/browser.py's local_mathjax(), its error a test failure of one line."""
+    try:
+        return local_mathjax()
+    except BrowserError as error:
+        pytest.fail(str(error), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def mathjax():
+    """The local copy of MathJax that answers the pages' requests for its CDN (there is none
+    here, and formulas must render): $NNBOOK_MATHJAX, else the one `make test` installs."""
+    folder = _mathjax()
+    if folder is None:
+        pytest.fail(f"No local MathJax for the browser tests: {INSTALL_MATHJAX}.", pytrace=False)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def browser():
-    """Headless Chromium: $CHROMIUM, else Debian's /usr/bin/chromium."""
+    """Headless Chromium, as tools/browser.py finds and starts it ($CHROMIUM, else the system's)."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         pytest.fail(
-            "The browser tests need the Python package playwright (pip install playwright)."
+            "The browser tests need the Python package playwright: "
+            "pip install -r requirements.txt.",
+            pytrace=False,
         )
-    executable = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    options = {"args": CHROMIUM_ARGS}
-    if Path(executable).is_file():
-        options["executable_path"] = executable
     with sync_playwright() as playwright:
         try:
-            chromium = playwright.chromium.launch(**options)
-        except Exception as error:
-            pytest.fail(
-                f"Could not start Chromium ({error}). Install it (apt-get install chromium) "
-                "or set $CHROMIUM to its path."
-            )
+            chromium = launch(playwright)
+        except BrowserError as error:
+            pytest.fail(str(error), pytrace=False)
         yield chromium
         chromium.close()
 
 
 def local_only(server, aborted):
-    """A route handler: requests to the local server pass; MathJax's CDN files come from
-    $NNBOOK_MATHJAX (a local `npm install mathjax@3` folder, the one holding es5/) if set; every
-    other request leaving localhost is aborted and its URL added to `aborted`."""
-    host = urlparse(server).netloc
-    mathjax = os.environ.get("NNBOOK_MATHJAX")
-
-    def route(route):
-        url = route.request.url
-        if urlparse(url).netloc == host:
-            return route.continue_()
-        if "/mathjax@3/es5/" in url and mathjax:
-            path = Path(mathjax) / "es5" / url.split("/mathjax@3/es5/", 1)[1].split("?")[0]
-            if path.is_file():
-                return route.fulfill(path=str(path))
-        aborted.add(url)
-        route.abort()
-
-    return route
+    """A route handler that keeps a page to the built book (tools/browser.py's router): requests
+    to the local server pass; MathJax's CDN files come from the local copy, if there is one; every
+    other request leaving localhost is aborted and its URL added to the set aborted."""
+    return router(server, aborted, _mathjax())

@@ -24,9 +24,10 @@ NOTEBOOKS = ROOT / "_build" / "notebooks"  # what the deploy workflow publishes
 REPOSITORY = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]
 TIMEOUT = 900  # seconds per notebook before nbclient gives up; the tests assert far less
 # The PyTorch of the book's environment (Colab has one preinstalled; Binder's comes from
-# PyTorch's CPU index). Where pip's index would give a CUDA build, point pip at the CPU wheels
-# (PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu, as ci.yml does).
+# PyTorch's CPU index), installed as the Makefile installs it: from PyTorch's CPU index
+# ($TORCH_INDEX), where pip's own index would give a CUDA build.
 TORCH = f"torch=={version('torch').split('+')[0]}"
+TORCH_INDEX = os.environ.get("TORCH_INDEX", "https://download.pytorch.org/whl/cpu")
 
 # Runs one notebook in the environment's own Python: nbclient starts the kernel "python3",
 # which is that Python (ipykernel's kernel spec runs sys.executable).
@@ -81,7 +82,7 @@ def make_venv(venv, *pip_args, env=None):
     """A fresh virtual environment with what pip_args install."""
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     if pip_args:
-        pip(venv, *pip_args, env=env)
+        pip(venv, *pip_args, "--extra-index-url", TORCH_INDEX, env=env)
     return venv
 
 

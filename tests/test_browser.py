@@ -4,12 +4,13 @@ Needs, and fails (never skips) without them:
 - the built site: `jupyter-book build .` first, so that _build/html (or $NNBOOK_SITE) holds
   chapters/recognizer.html and _static/recognizer/{model.json,digits.json} (written by the
   minibatch page's export cell);
-- the Python package playwright and a Chromium: $CHROMIUM, else /usr/bin/chromium, else the one
+- the Python package playwright and a Chromium, as tools/browser.py finds it: $CHROMIUM, else
+  chromium (or Chrome) on the PATH, else /usr/bin/chromium, else the one
   `playwright install chromium` downloads.
-MathJax comes from a CDN on every page. To serve it offline, point $NNBOOK_MATHJAX at a local copy
-of the mathjax@3 package (`npm install mathjax@3` -> node_modules/mathjax, the folder holding
-es5/). Without it those requests, like every request that leaves localhost, are aborted, and
-their failures are not counted as page errors.
+MathJax comes from a CDN on every page. Offline, it is served from a local copy of the mathjax@3
+package: $NNBOOK_MATHJAX (`npm install mathjax@3` -> node_modules/mathjax, the folder holding
+es5/), else the one `make test` installs. Without one those requests, like every request that
+leaves localhost, are aborted, and their failures are not counted as page errors.
 """
 
 import math

@@ -1,30 +1,39 @@
-"""tools/build.py: the fast build executes the book's own pages, in a sensible order."""
+"""tools/build.py and tools/pages.py: which page needs which, in what order pages execute, and
+which pages execute again when something they depend on changes."""
 
+import random
 import sys
+import threading
+from concurrent.futures import Future
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
 import build  # noqa: E402 (tools/build.py)
+import pages  # noqa: E402 (tools/pages.py)
+
+NAMES = [page.stem for page in pages.pages()]
 
 
-def test_the_order_lists_every_page_once():
-    names = [page.stem for page in build.pages()]
-    assert sorted(build.ORDER) == sorted(names)
+def test_every_page_is_ordered_once_after_the_pages_it_needs():
+    order = pages.order(NAMES)
+    assert sorted(order) == sorted(NAMES)
+    for page, needed in pages.NEEDS.items():
+        assert page in NAMES and set(needed) <= set(NAMES)
+        assert all(order.index(n) < order.index(page) for n in needed)
 
 
-def test_pages_that_produce_results_start_before_those_that_reuse_them():
-    # nnbook.cache: the network of training_loop goes to evaluation, minibatch's to errors,
-    # torch_nn and recognizer
-    for producer, user in [
-        ("training_loop", "evaluation"),
-        ("minibatch", "errors"),
-        ("minibatch", "torch_nn"),
-        ("minibatch", "recognizer"),
-    ]:
-        assert build.ORDER.index(producer) < build.ORDER.index(user)
-    assert build._rank("chapters/a_new_page.md") < build._rank("chapters/training_loop.md")
+def test_pages_that_share_results_are_declared():
+    """A page that calls nnbook.cache either keeps a result another page needs, or is declared
+    to need the page whose result it reads (or computes it for others, as minibatch does)."""
+    users = {p.stem for p in pages.pages() if "cache.run(" in p.read_text()}
+    promisers = {p.stem for p in pages.pages() if "cache.Promise(" in p.read_text()}
+    declared = set(pages.NEEDS) | {n for ns in pages.NEEDS.values() for n in ns}
+    assert users | promisers <= declared, users | promisers - declared
+    assert promisers <= {n for ns in pages.NEEDS.values() for n in ns}
 
 
 def test_pages_that_compare_durations_run_alone():
@@ -32,42 +41,142 @@ def test_pages_that_compare_durations_run_alone():
     twice) is TIMED."""
     timing = {
         page.stem
-        for page in build.pages()
+        for page in pages.pages()
         if "timing.interleaved" in page.read_text() or page.read_text().count("perf_counter") > 2
     }
-    assert timing <= set(build.TIMED), f"compare durations but share the cores: {timing}"
+    assert timing <= set(pages.TIMED), f"compare durations but share the cores: {timing}"
     assert {"short_backward", "minibatch", "torch_nn"} <= timing
 
-    class Record:
-        def __init__(self, name):
-            self.uri = f"chapters/{name}.md"
 
-    names = ["training_loop", "data", "initialization", "minibatch", "errors", "recognizer"]
-    groups = [
-        ([Path(r.uri).stem for r in group], alone)
-        for group, alone in build._groups([Record(n) for n in names])
-    ]
-    assert groups == [
-        (["training_loop"], False),
-        (["data"], True),
-        (["initialization"], False),
-        (["minibatch"], True),
-        (["errors", "recognizer"], False),
-    ]
+@pytest.mark.parametrize("seed", range(20))
+def test_the_schedule_keeps_its_rules_whatever_the_speed_of_the_pages(seed):
+    """The real pages, two workers, pages finishing in a random order (a thread completes a
+    random running page whenever it likes). Every start is checked when it happens: the pages
+    it needs have finished, a TIMED page starts alone and nothing starts beside it."""
+    needs, alone = pages.NEEDS, set(pages.TIMED)
+    order = pages.order(NAMES)
+    running, finished, lock, errors = {}, set(), threading.Lock(), []
+    rng = random.Random(seed)
+
+    def start(name, is_alone):
+        with lock:
+            if not set(needs.get(name, [])) <= finished:
+                errors.append(f"{name} started before {needs[name]} finished")
+            if is_alone != (name in alone) or (name in alone and running):
+                errors.append(f"{name} started beside {list(running.values())}")
+            if any(r in alone for r in running.values()):
+                errors.append(f"{name} started beside a timed page")
+            if len(running) >= 2:
+                errors.append(f"{name} started with two running")
+            future = Future()
+            running[future] = name
+            return future
+
+    def finish_pages():
+        while True:
+            with lock:
+                if len(finished) == len(order):
+                    return
+                if running:
+                    future = rng.choice(list(running))
+                    finished.add(running.pop(future))
+                    future.set_result(0)
+            threading.Event().wait(rng.choice([0, 0.001]))  # let the scheduler in, or not
+
+    finisher = threading.Thread(target=finish_pages, daemon=True)
+    finisher.start()
+    yielded = [name for name, _ in build.schedule(order, needs, alone, 2, start)]
+    finisher.join(timeout=30)
+    assert not errors, errors
+    assert sorted(yielded) == sorted(NAMES)
 
 
-def test_every_page_is_cached_where_jupyter_book_reads():
-    """After a build, each page's current code has an executed notebook in build.CACHE."""
+def test_the_schedule_refuses_pages_that_need_each_other():
+    with pytest.raises(ValueError, match="need each other"):
+        list(build.schedule(["a", "b"], {"a": ["b"], "b": ["a"]}, set(), 2, None))
+
+
+def test_imports_are_followed_through_the_package():
+    code = "import torch\nfrom nnbook import data\nfrom nnbook.train import full_batch\n%time 1"
+    modules = pages.nnbook_modules(code)
+    assert {"__init__", "data", "train", "metrics", "model"} <= modules  # train -> metrics -> model
+    assert "export" not in modules and "timing" not in modules
+    assert pages.nnbook_modules("import numpy") == set()
+
+
+PAGE = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+# {name}
+
+```{{code-cell}} ipython3
+{code}
+```
+"""
+
+
+def small_book(tmp_path, codes):
+    """A package `pkg` (a imports b; c alone) and pages with the given code."""
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("from pkg import b\n")
+    (package / "b.py").write_text("X = 1\n")
+    (package / "c.py").write_text("Y = 'style.css'\n")
+    (package / "style.css").write_text("p {}\n")
+    paths = []
+    for name, code in codes.items():
+        paths.append(tmp_path / f"{name}.md")
+        paths[-1].write_text(PAGE.format(name=name, code=code))
+    return package, paths
+
+
+def test_a_changed_module_changes_exactly_the_pages_that_import_it(tmp_path):
+    codes = {"p_a": "from pkg import a", "p_b": "import pkg.b", "p_c": "from pkg.c import Y",
+             "p_none": "print(1)", "p_needs": "print(2)"}  # fmt: skip
+    package, paths = small_book(tmp_path, codes)
+    needs = {"p_needs": ["p_a"]}
+    before = pages.fingerprints(paths, package, needs)
+    (package / "b.py").write_text("X = 2\n")
+    after = pages.fingerprints(paths, package, needs)
+    assert {n for n in before if before[n] != after[n]} == {"p_a", "p_b", "p_needs"}
+    (package / "style.css").write_text("p { color: red }\n")  # a file that c names
+    again = pages.fingerprints(paths, package, needs)
+    assert {n for n in after if after[n] != again[n]} == {"p_c"}
+    (tmp_path / "p_a.md").write_text(PAGE.format(name="p_a", code="from pkg import a  # new"))
+    last = pages.fingerprints(paths, package, needs)
+    assert {n for n in again if again[n] != last[n]} == {"p_needs"}  # the page it needs changed
+
+
+def test_drop_stale_forgets_exactly_the_stale_executions(tmp_path):
     import jupytext
     from jupyter_cache import get_cache
 
-    cache = get_cache(build.CACHE)
-    missing = []
-    for page in build.pages():
-        try:
-            record = cache.match_cache_notebook(jupytext.read(page))
-        except KeyError:  # no executed notebook for the page's current code
-            missing.append(page.name)
-        else:
-            assert record.data["execution_seconds"] > 0
-    assert not missing, f"not executed in {build.CACHE}: {missing} (build the book first)"
+    package, paths = small_book(tmp_path, {"p_b": "import pkg.b", "p_c": "import pkg.c"})
+    cache_path = tmp_path / "cache"
+    cache = get_cache(cache_path)
+    for path in paths:
+        notebook = jupytext.read(path)
+        cache.cache_notebook_bundle(_bundle(notebook, path), check_validity=False)
+    assert pages.drop_stale(paths, cache_path, package, {}) == ["p_b", "p_c"]  # never recorded
+    for path in paths:  # executed again
+        cache.cache_notebook_bundle(_bundle(jupytext.read(path), path), check_validity=False)
+    assert pages.drop_stale(paths, cache_path, package, {}) == []  # nothing changed
+    (package / "b.py").write_text("X = 3\n")
+    assert pages.drop_stale(paths, cache_path, package, {}) == ["p_b"]
+    kept = {Path(r.uri).stem for r in cache.list_cache_records()}
+    assert kept == {"p_c"}
+
+
+def _bundle(notebook, path):
+    from jupyter_cache.base import CacheBundleIn
+
+    return CacheBundleIn(notebook, str(path))

@@ -62,7 +62,7 @@ def test_any_changed_input_recomputes(monkeypatch, tmp_path):
     cache.run(counted_full_batch, X, y, model.initialize_scaled(seed=2), 2, lr=0.1)  # values
     cache.run(counted_full_batch, *small_data(1), model.initialize_scaled(), 2, lr=0.1)  # data
     cache.run(
-        counted_full_batch, X, y, model.initialize_scaled(), 2, 0.1, train.seed_gradients
+        counted_full_batch, X, y, model.initialize_scaled(), 2, 0.1, train.draft_gradients
     )  # a function argument
     assert calls == [2] * 5
     cache.run(counted_full_batch, X, y, model.initialize_scaled(), 2, lr=0.1)  # the first again
@@ -70,56 +70,76 @@ def test_any_changed_input_recomputes(monkeypatch, tmp_path):
 
 
 SIDE_BY_SIDE = """
-import time, torch
+import sys, time, torch
+from pathlib import Path
 from nnbook import cache
 
-def slow_double(x, log):
-    with open(log, "a") as file:
+folder = Path({folder!r})
+
+
+def until(name):  # wait for the other process's signal (a file), at most a minute
+    deadline = time.monotonic() + 60
+    while not (folder / name).exists():
+        assert time.monotonic() < deadline, f"no signal {{name}}"
+        time.sleep(0.01)
+
+
+def slow_double(x):
+    with open(folder / "log", "a") as file:
         file.write("computed\\n")
-    time.sleep(2)
+    (folder / "computing").touch()
+    until("asked")  # the other process asks while this one computes
     return x * 2
 
-result, _ = cache.run(slow_double, torch.arange(3), {log!r})
+
+if sys.argv[1] == "second":
+    until("computing")
+    (folder / "asked").touch()
+result, _ = cache.run(slow_double, torch.arange(3))
 assert result.tolist() == [0, 2, 4]
 """
 
 
 def test_pages_side_by_side_compute_once(tmp_path):
-    """Two kernels asking for the same result at once: one computes, the other waits and reads."""
-    log = tmp_path / "log"
+    """A kernel asks for a result while another computes it: it waits and reads, whichever
+    process reaches the lock first. The order is forced by signals, not by sleeping."""
     env = {**os.environ, "NNBOOK_CACHE": str(tmp_path / "cache")}
-    script = SIDE_BY_SIDE.format(log=str(log))
-    runs = [subprocess.Popen([sys.executable, "-c", script], env=env) for _ in range(2)]
-    assert [run.wait(timeout=120) for run in runs] == [0, 0]
-    assert log.read_text() == "computed\n"
-
-
-PROMISE = """
-import time, torch
-from nnbook import cache
-
-def double(x):
-    raise AssertionError("computed, although promised")
-
-x = torch.arange(3)
-if {role!r} == "promise":
-    promise = cache.Promise(double, x)
-    time.sleep(2)
-    promise.keep(x * 2, 2.0, x)
-else:
-    time.sleep(0.5)  # after the promise
-    result, seconds = cache.run(double, x)
-    assert result.tolist() == [0, 2, 4] and seconds == 2.0
-"""
-
-
-def test_a_promised_result_is_waited_for_not_computed(tmp_path):
-    env = {**os.environ, "NNBOOK_CACHE": str(tmp_path / "cache")}
+    script = SIDE_BY_SIDE.format(folder=str(tmp_path))
     runs = [
-        subprocess.Popen([sys.executable, "-c", PROMISE.format(role=role)], env=env)
-        for role in ("promise", "ask")
+        subprocess.Popen([sys.executable, "-c", script, role], env=env)
+        for role in ("second", "first")  # the waiting one starts first
     ]
     assert [run.wait(timeout=120) for run in runs] == [0, 0]
+    assert (tmp_path / "log").read_text() == "computed\n"
+
+
+def never(x):
+    raise AssertionError("computed, although kept")
+
+
+def test_a_kept_promise_is_read_not_computed(monkeypatch, tmp_path):
+    monkeypatch.setenv("NNBOOK_CACHE", str(tmp_path))
+    x = torch.arange(3.0)
+    promise = cache.Promise(never, x)
+    x.mul_(2)  # the promised call changes its argument in place
+    promise.keep([1.0], 2.5, x)
+    y = torch.arange(3.0)
+    result, seconds = cache.run(never, y)
+    assert result == [1.0] and seconds == 2.5
+    assert torch.equal(y, torch.arange(3.0) * 2)  # the changed argument restored
+
+
+def test_a_page_that_asks_before_the_keep_computes_and_the_keep_changes_nothing(
+    monkeypatch, tmp_path
+):
+    """The result is right whatever the order of the pages: one that asks before the page
+    that promised it has kept it computes it, and the later keep does not replace it."""
+    monkeypatch.setenv("NNBOOK_CACHE", str(tmp_path))
+    x = torch.arange(3)
+    promise = cache.Promise(torch.mul, x, 2)
+    assert cache.run(torch.mul, x, 2)[0].tolist() == [0, 2, 4]  # computed by the asker
+    promise.keep(torch.tensor([9, 9, 9]), 1.0, x, 2)  # (a wrong result, to see it is not kept)
+    assert cache.run(torch.mul, x, 2)[0].tolist() == [0, 2, 4]
 
 
 def test_a_promise_outside_a_build_does_nothing(monkeypatch):

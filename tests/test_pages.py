@@ -1,9 +1,10 @@
-"""Every page executed as a notebook shows what it must: the seed's numbers, the claims the
+"""Every page executed as a notebook shows what it must: the draft's numbers, the claims the
 text makes, clean output.
 
 A page is executed once per session. If `jupyter-book build` has just executed it (CI builds
 before it tests), the build's notebook is reused when its code is the page's current code and
-it is newer than every module of nnbook; otherwise the page runs here in a fresh kernel.
+nothing it depends on changed since (tools/pages.py); otherwise the page runs here in a fresh
+kernel.
 """
 
 import ast
@@ -30,13 +31,26 @@ def _built(name, notebook):
     path = BUILT / f"{name}.ipynb"
     if not path.exists():
         return None
-    newest_module = max(p.stat().st_mtime for p in (ROOT / "nnbook").glob("*.py"))
     built = nbformat.read(path, as_version=4)
-    if path.stat().st_mtime < newest_module or _code(built) != _code(notebook):
+    if name in _stale() or _code(built) != _code(notebook):
         return None
     glue_file = path.with_suffix(".glue.json")
     glued = json.loads(glue_file.read_text()) if glue_file.exists() else {}
     return built, {key: output["data"]["text/plain"] for key, output in glued.items()}
+
+
+def _stale():
+    """The pages whose nnbook code (or a page they need) changed since the build executed them
+    (tools/pages.py)."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    import pages
+
+    record = pages.CACHE / pages.FINGERPRINTS
+    recorded = json.loads(record.read_text()) if record.exists() else {}
+    current = pages.fingerprints(pages.pages())
+    return {name for name in current if recorded.get(name) != current[name]}
 
 
 def run_page(name):
@@ -107,7 +121,7 @@ def test_data_page_shapes():
     assert "Images: torch.Size([60000, 28, 28])\nLabels: torch.Size([60000])" in text
 
 
-def test_loss_page_reproduces_seed_loss():
+def test_loss_page_reproduces_draft_loss():
     assert "Train Loss: 15.9699" in text_of("loss")
 
 
@@ -130,19 +144,19 @@ def test_backward_page_every_manual_gradient_matches_autograd():
 
 
 # fmt: off
-SEED_TRAJECTORY = {0: 15.9699, 10: 10.9262, 20: 8.3451, 30: 6.7141, 40: 5.6266, 50: 4.8790,
-                   60: 4.3457, 70: 3.9500, 80: 3.6406, 90: 3.3900, 99: 3.2024}
+DRAFT_TRAJECTORY = {0: 15.9699, 10: 10.9262, 20: 8.3451, 30: 6.7141, 40: 5.6266, 50: 4.8790,
+                    60: 4.3457, 70: 3.9500, 80: 3.6406, 90: 3.3900, 99: 3.2024}
 # fmt: on
 
 
-def test_training_loop_reproduces_seed_trajectory():
+def test_training_loop_reproduces_draft_trajectory():
     text = text_of("training_loop")
     printed = {
         int(epoch): float(loss)
         for epoch, loss in re.findall(r"^Epoch: +(\d+)/100 +Loss: (\d+\.\d+)$", text, re.M)
     }
-    assert printed.keys() == SEED_TRAJECTORY.keys()
-    for epoch, loss in SEED_TRAJECTORY.items():
+    assert printed.keys() == DRAFT_TRAJECTORY.keys()
+    for epoch, loss in DRAFT_TRAJECTORY.items():
         assert printed[epoch] == pytest.approx(loss, abs=1e-4), f"epoch {epoch}"
 
 
@@ -151,7 +165,7 @@ def test_data_page_times_the_loop_and_the_fast_path():
     assert glued("data", "loop_seconds") > glued("data", "fast_seconds") > 0
 
 
-def test_evaluation_page_measures_the_seed_network():
+def test_evaluation_page_measures_the_draft_network():
     assert 0.3 < glued("evaluation", "test_accuracy") < 0.9  # a poor recognizer, far from 98%
 
 
@@ -159,7 +173,7 @@ def test_initialization_fix_starts_near_uniform_predictions():
     assert abs(glued("initialization", "initial_loss_scaled") - math.log(10)) < 0.05
     # compared on validation images that neither network trained on
     assert glued("initialization", "val_accuracy_scaled") > glued(
-        "initialization", "val_accuracy_seed"
+        "initialization", "val_accuracy_draft"
     )
 
 
@@ -172,7 +186,7 @@ def test_short_backward_collapsed_gradient_matches_autograd():
 def test_short_backward_compares_times_by_their_ranges():
     """The glued comparison words follow from the glued ranges of the rounds."""
     short = [glued("short_backward", f"seconds_short{end}") for end in ("_min", "", "_max")]
-    for key, word_key in [("seed", "short_vs_seed"), ("seed_loop", "short_vs_seed_loop")]:
+    for key, word_key in [("draft", "short_vs_draft"), ("draft_loop", "short_vs_draft_loop")]:
         other = [glued("short_backward", f"seconds_{key}{end}") for end in ("_min", "", "_max")]
         word = glued_text("short_backward", word_key)
         if short[2] < other[0]:
@@ -221,3 +235,27 @@ def test_torch_nn_matches_the_manual_network():
     manual, nn = glued("torch_nn", "test_accuracy_manual"), glued("torch_nn", "test_accuracy_nn")
     assert manual == glued("minibatch", "test_accuracy")
     assert abs(manual - nn) <= 0.005
+
+
+def test_every_page_is_executed_where_jupyter_book_reads_with_current_dependencies():
+    """After a build, each page's current code has an executed notebook in the execution
+    cache, executed since the nnbook code it imports last changed (tools/pages.py)."""
+    import sys
+
+    from jupyter_cache import get_cache
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    import pages
+
+    cache = get_cache(pages.CACHE)
+    missing = []
+    for page in pages.pages():
+        try:
+            record = cache.match_cache_notebook(jupytext.read(page))
+        except KeyError:  # no executed notebook for the page's current code
+            missing.append(page.name)
+        else:
+            assert record.data["execution_seconds"] > 0
+    assert not missing, f"not executed in {pages.CACHE}: {missing} (run `make book`)"
+    stale = sorted(_stale())
+    assert not stale, f"executed before a change to what they import: {stale} (`make book`)"

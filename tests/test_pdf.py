@@ -1,32 +1,29 @@
 """The PDF of the whole book, _build/pdf/neural-networks.pdf, written by `python tools/pdf.py`.
 
-Needs, and fails (never skips) without them:
-- the PDF: run `python tools/pdf.py` first (after `jupyter-book build .`, it reuses the
-  execution cache; offline, set NNBOOK_MATHJAX as for the browser tests);
-- poppler-utils (pdfinfo, pdftoppm, pdftotext): `apt-get install poppler-utils`.
+Needs, and fails (never skips) without it, the PDF: run `python tools/pdf.py` first (after
+`jupyter-book build .`, it reuses the execution cache; offline, set NNBOOK_MATHJAX as for the
+browser tests). The PDF is read with pypdf (its text, pages and bookmarks) and rendered with
+pypdfium2, Python packages in requirements.txt: no system package is needed.
 """
 
 import re
-import shutil
-import subprocess
+import unicodedata
 
 import numpy as np
+import pypdfium2
 import pytest
 import yaml
-from PIL import Image
+from pypdf import PdfReader
 
 from conftest import ROOT
 
 PDF = ROOT / "_build" / "pdf" / "neural-networks.pdf"
+A4_POINTS = (210 / 25.4 * 72, 297 / 25.4 * 72)  # 595.28 x 841.89
 
 
-def poppler(tool, *args):
-    """Run a poppler-utils tool on the PDF and return its standard output."""
-    if not shutil.which(tool):
-        pytest.fail(f"{tool} is missing: install poppler-utils (apt-get install poppler-utils).")
-    result = subprocess.run([tool, *args], capture_output=True, text=True)
-    assert result.returncode == 0, f"{tool} {' '.join(args)} failed:\n{result.stderr}"
-    return result.stdout
+def collapse(text):
+    """Text as a reader sees it: ligatures split (NFKC: "ﬁ" -> "fi"), whitespace collapsed."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
 
 
 @pytest.fixture(scope="module")
@@ -34,15 +31,35 @@ def pdf():
     if not PDF.is_file():
         pytest.fail(
             f"No PDF at {PDF}: run `python tools/pdf.py` first (it builds the single-page "
-            "HTML and prints it with Chromium)."
+            "HTML and prints it with Chromium).",
+            pytrace=False,
         )
-    return PDF
+    return PdfReader(PDF)
 
 
 @pytest.fixture(scope="module")
-def text(pdf):
+def page_texts(pdf):
+    """The text of each page, collapsed, its words as printed."""
+    return [collapse(page.extract_text()) for page in pdf.pages]
+
+
+@pytest.fixture(scope="module")
+def text(page_texts):
     """The text of every page, whitespace collapsed."""
-    return re.sub(r"\s+", " ", poppler("pdftotext", "-enc", "UTF-8", str(pdf), "-"))
+    return " ".join(page_texts)
+
+
+@pytest.fixture(scope="module")
+def reading_order(pdf):
+    """The text of every page in the order a reader reads it, top to bottom (pypdf's layout
+    mode; in the order of the content stream a box's title can come after its content, and
+    layout mode can split a word in two, so the other tests use `text`)."""
+    return " ".join(collapse(page.extract_text(extraction_mode="layout")) for page in pdf.pages)
+
+
+def render(page, dpi):
+    """The page as a grayscale image (a numpy array, 0 black to 255 white) at dpi."""
+    return np.asarray(page.render(scale=dpi / 72).to_pil().convert("L"))
 
 
 def chapter_titles():
@@ -56,30 +73,62 @@ def chapter_titles():
     return titles
 
 
+def book_page_titles():
+    """The title of every page of the book as printed: the introduction's first heading, then
+    chapter_titles(), numbered as the book numbers them (1., 2., ... in a numbered part)."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    intro = re.search(r"^# (.+)$", (ROOT / f"{toc['root']}.md").read_text(), re.M).group(1)
+    titles, chapters, number = [intro.strip()], iter(chapter_titles()), 0
+    for part in toc["parts"]:
+        for _ in part["chapters"]:
+            title = next(chapters)
+            if part.get("numbered"):
+                number += 1
+                title = f"{number}. {title}"
+            titles.append(title)
+    return titles
+
+
+def bookmarks(pdf, outline=None, depth=0):
+    """Every bookmark as (depth, title, the index of the page it opens), in order."""
+    for item in pdf.outline if outline is None else outline:
+        if isinstance(item, list):  # the bookmarks below the previous one
+            yield from bookmarks(pdf, item, depth + 1)
+        else:
+            yield depth, item.title, pdf.get_destination_page_number(item)
+
+
 def test_page_count(pdf):
-    info = poppler("pdfinfo", str(pdf))
-    pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+    pages = len(pdf.pages)
     assert 40 <= pages < 600, f"{pages} pages: the whole book prints to somewhere near 180"
-    assert re.search(r"^Page size:.*\(A4\)", info, re.M), info
+    # A4 as pdfinfo reports it: within a point of 210 x 297 mm
+    sizes = {(float(page.mediabox.width), float(page.mediabox.height)) for page in pdf.pages}
+    not_a4 = [s for s in sizes if abs(s[0] - A4_POINTS[0]) >= 1 or abs(s[1] - A4_POINTS[1]) >= 1]
+    assert not not_a4, f"pages that are not A4 (points): {not_a4}"
 
 
-def test_first_page_is_not_blank(pdf, tmp_path):
-    poppler("pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page"))
-    [png] = tmp_path.glob("page*.png")
-    gray = np.asarray(Image.open(png).convert("L"))
+def test_first_page_is_not_blank(pdf):
+    document = pypdfium2.PdfDocument(PDF)
+    try:
+        gray = render(document[0], dpi=50)
+    finally:
+        document.close()
     inked = (gray < 250).mean()
     assert inked > 0.01, f"the cover is blank: {inked:.2%} of its pixels are not white"
 
 
-def test_no_page_is_blank(pdf, tmp_path):
+def test_no_page_is_blank(pdf):
     # A page with nothing but its header and footer: a page break gone wrong.
-    poppler("pdftoppm", "-png", "-r", "20", str(pdf), str(tmp_path / "page"))
     blank = []
-    for png in sorted(tmp_path.glob("page*.png")):
-        gray = np.asarray(Image.open(png).convert("L"))
-        body = gray[int(0.05 * len(gray)) : int(0.93 * len(gray))]  # without header and footer
-        if (body < 240).mean() < 0.002:
-            blank.append(int(png.stem.rsplit("-", 1)[1]))
+    document = pypdfium2.PdfDocument(PDF)
+    try:
+        for number, page in enumerate(document, start=1):
+            gray = render(page, dpi=20)
+            body = gray[int(0.05 * len(gray)) : int(0.93 * len(gray))]  # without header and footer
+            if (body < 240).mean() < 0.002:
+                blank.append(number)
+    finally:
+        document.close()
     assert not blank, f"blank pages: {blank}"
 
 
@@ -89,6 +138,23 @@ def test_every_chapter_is_in_the_pdf(text):
     assert "Softmax" in text
 
 
+def test_bookmarks_are_the_pages_of_the_book(pdf):
+    # One bookmark per page of the book, at the top of the outline, titled exactly as the page's
+    # heading (Chromium's own bookmarks lost spaces and doubled titles: tools/pdf.py rewrites them)
+    top = [title for depth, title, _ in bookmarks(pdf) if depth == 0]
+    assert top == book_page_titles()
+
+
+def test_every_bookmark_opens_its_heading(pdf, page_texts):
+    # Each bookmark, sections included, is titled as its heading, printed on the page it opens
+    found = list(bookmarks(pdf))
+    assert len(found) > 2 * len(book_page_titles()), "the sections have no bookmarks"
+    wrong = [
+        (title, page + 1) for _, title, page in found if collapse(title) not in page_texts[page]
+    ]
+    assert not wrong, f"bookmarks whose title is not on the page they open: {wrong}"
+
+
 def test_math_is_typeset(text):
     # MathJax turns TeX into symbols; TeX source in the text means it did not run.
     assert "∂" in text and "∑" in text, "no typeset math symbols (∂, ∑) in the PDF"
@@ -96,15 +162,15 @@ def test_math_is_typeset(text):
     assert not leftovers, f"untypeset TeX in the PDF: {leftovers}"
 
 
-def test_solutions_are_open(text):
+def test_solutions_are_open(reading_order):
     # A solution printed collapsed would show only its title, directly followed by the next box.
-    solutions = re.findall(r"Solution to Exercise \d+\.\d+ (?=(.{0,40}))", text)
+    solutions = re.findall(r"Solution to Exercise \d+\.\d+ (?=(.{0,40}))", reading_order)
     assert len(solutions) >= 16, f"only {len(solutions)} solutions in the PDF"
     empty = [after for after in solutions if re.match(r"(Exercise|Solution to) \d", after)]
     assert not empty, f"{len(empty)} solutions printed without their content"
     labels = [
         label
         for label in ["Show code cell", "Hide code cell", "Click to show", "Click to hide"]
-        if label in text
+        if label in reading_order
     ]
     assert not labels, f"toggle buttons were printed: {labels}"

@@ -1,7 +1,6 @@
 """The built book in headless Chromium: every page loads cleanly, its images load, its formulas
 render, search works, and the launch buttons open notebooks that exist."""
 
-import os
 import re
 
 import pytest
@@ -14,13 +13,9 @@ PAGES = [TOC["root"]] + [c["file"] for part in TOC["parts"] for c in part["chapt
 
 
 @pytest.fixture(scope="module")
-def tab(browser, server):
-    """Open a page of the built book; returns (page, errors)."""
-    if not os.environ.get("NNBOOK_MATHJAX"):
-        pytest.fail(
-            "Set NNBOOK_MATHJAX to a local copy of mathjax@3 (npm install mathjax@3; the "
-            "folder holding es5/): there is no CDN here, and formulas must render."
-        )
+def tab(browser, server, mathjax):
+    """Open a page of the built book; returns (page, errors). Needs the local MathJax (the
+    mathjax fixture): there is no CDN here, and formulas must render."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
 
     def open_page(path):

@@ -43,7 +43,7 @@ def test_ruff_format():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_seed_function_is_fenced_from_the_formatter():
+def test_draft_function_is_fenced_from_the_formatter():
     source = (ROOT / "nnbook" / "model.py").read_text()
     start, end = source.index("# fmt: off"), source.index("# fmt: on")
     fenced = source[start:end]

@@ -7,8 +7,8 @@ import torch.nn.functional as F
 from nnbook import data, metrics, model, train
 
 # fmt: off
-SEED_TRAJECTORY = {0: 15.9699, 10: 10.9262, 20: 8.3451, 30: 6.7141, 40: 5.6266, 50: 4.8790,
-                   60: 4.3457, 70: 3.9500, 80: 3.6406, 90: 3.3900, 99: 3.2024}
+DRAFT_TRAJECTORY = {0: 15.9699, 10: 10.9262, 20: 8.3451, 30: 6.7141, 40: 5.6266, 50: 4.8790,
+                    60: 4.3457, 70: 3.9500, 80: 3.6406, 90: 3.3900, 99: 3.2024}
 # fmt: on
 
 
@@ -26,7 +26,7 @@ def _autograd(X, y, parameters):
     return loss, [p.grad for p in parameters]
 
 
-@pytest.mark.parametrize("gradients", [train.seed_gradients, train.short_gradients])
+@pytest.mark.parametrize("gradients", [train.draft_gradients, train.short_gradients])
 @pytest.mark.parametrize("initialize", [model.initialize_nn, model.initialize_scaled])
 def test_manual_gradients_match_autograd(train_tensors, gradients, initialize):
     X, y = train_tensors[0][:500], train_tensors[1][:500]
@@ -39,10 +39,11 @@ def test_manual_gradients_match_autograd(train_tensors, gradients, initialize):
         assert torch.allclose(grad, ref, rtol=1e-4, atol=1e-7)
 
 
-def test_full_batch_reproduces_the_seed_trajectory(train_tensors):
+@pytest.mark.training  # 100 epochs on 60,000 images: half a minute
+def test_full_batch_reproduces_the_draft_trajectory(train_tensors):
     losses = train.full_batch(*train_tensors, model.initialize_nn(), epochs=100, lr=0.1)
     assert len(losses) == 100
-    for epoch, loss in SEED_TRAJECTORY.items():
+    for epoch, loss in DRAFT_TRAJECTORY.items():
         assert losses[epoch] == pytest.approx(loss, abs=1e-4), f"epoch {epoch}"
 
 
@@ -51,10 +52,10 @@ def test_scaled_initialization_starts_near_uniform_predictions(train_tensors):
     assert abs(loss - math.log(10)) < 0.05
 
 
-def test_initialize_scaled_uses_the_seed_draws():
-    W1_seed = model.initialize_nn()[0]
+def test_initialize_scaled_uses_the_draft_draws():
+    W1_draft = model.initialize_nn()[0]
     W1 = model.initialize_scaled(gain=2.0)[0]
-    assert torch.allclose(W1, W1_seed * 2.0 / 28.0)
+    assert torch.allclose(W1, W1_draft * 2.0 / 28.0)
 
 
 def test_cosine_lr():
@@ -98,7 +99,7 @@ def test_minibatch_sgd_is_deterministic_and_learns(train_tensors):
     assert h1["val_accuracy"][-1] > 0.8
 
 
-@pytest.mark.parametrize("gradients", [train.seed_gradients, train.short_gradients])
+@pytest.mark.parametrize("gradients", [train.draft_gradients, train.short_gradients])
 def test_block_gradients_equal_the_whole_batch(train_tensors, gradients):
     X, y = train_tensors[0][:1000], train_tensors[1][:1000]
     parameters = model.initialize_scaled()

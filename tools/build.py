@@ -5,19 +5,21 @@
 
 `jupyter-book build .` executes the pages one after the other, and much of a page's time is
 single-threaded (starting a kernel, importing torch, plotting, small tensors). This script
-first executes every page whose code changed into the book's own execution cache
-(`_build/.jupyter_cache`, which `jupyter-book build` reads), one page per core in the order of
-ORDER, and then runs `jupyter-book build .`, which finds them all cached. Each kernel uses one
+first executes every page that is not in the book's execution cache (`_build/.jupyter_cache`,
+which `jupyter-book build` reads) because its code changed or because something it depends on
+changed (`tools/pages.py`: the `nnbook` code it imports, the pages it needs), one page per
+core, and then runs `jupyter-book build .`, which finds them all cached. Each kernel uses one
 thread (OMP_NUM_THREADS=1) so that the kernels do not fight over the cores.
 
-The pages in TIMED compare durations they measure (a loop against a matrix product, two
-backward passes, minibatch against full-batch steps). A page running beside them would slow
-their variants unevenly and change the numbers their sentences rest on, so each of them runs
-alone: the pages before it finish first, nothing starts while it runs, and it gets every core
-(the thread count PyTorch chooses, as in Colab).
+The order comes from `tools/pages.py`: a page starts only when the pages it NEEDS have
+finished, and a TIMED page (one that compares durations it measures) runs alone: the pages
+before it finish first, nothing starts while it runs, and it gets every core (the thread count
+PyTorch chooses, as in Colab).
 
 A page that fails here is left to `jupyter-book build`, which executes it again and stops
-with its error, as without this script. `jupyter-book build .` alone still builds the same book.
+with its error, as without this script. `jupyter-book build .` alone builds the same book,
+one page at a time, in reading order (the Sphinx extension `_ext/fresh_pages.py` drops stale
+pages there too).
 """
 
 import multiprocessing
@@ -25,116 +27,99 @@ import os
 import subprocess
 import sys
 import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 
-import yaml
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-ROOT = Path(__file__).resolve().parents[1]
+import pages as book_pages  # noqa: E402 (tools/pages.py)
 
-CACHE = ROOT / "_build" / ".jupyter_cache"
-# The order in which the pages start: first the pages that measure and compare durations,
-# one at a time (TIMED), then the others two at a time, the longest first. A page that reuses
-# another page's result through nnbook.cache (see each page) comes after it: minibatch's
-# network goes to torch_nn, errors and recognizer, training_loop's to evaluation. A page
-# missing here starts first. The execution time of each page is in the
-# output of benchmarks/run.py.
-ORDER = [
-    "data",
-    "forward_pass",
-    "short_backward",
-    "minibatch",
-    "torch_nn",
-    "training_loop",
-    "initialization",
-    "evaluation",
-    "errors",
-    "recognizer",
-    "backward_pass",
-    "activations",
-    "initial_loss",
-    "loss",
-    "mlp",
-    "how_networks_learn",
-]
-# Pages that compare durations measured in their cells: each runs alone, on every core.
-TIMED = ["data", "forward_pass", "short_backward", "minibatch", "torch_nn"]
+ROOT = book_pages.ROOT
+CACHE = book_pages.CACHE
 TIMEOUT = 900  # seconds per page, as execute.timeout in _config.yml
 
 
 def pages():
-    """The pages listed in _toc.yml that are MyST notebooks (not the glossary or references)."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [c["file"] for part in toc["parts"] for c in part["chapters"]]
-    return [
-        ROOT / f"{f}.md"
-        for f in files
-        if (ROOT / f"{f}.md").read_text().startswith("---\njupytext:")
-    ]
+    return book_pages.pages()
+
+
+def schedule(names, needs, alone, workers, start):
+    """Run start(name, alone) for every name, at most `workers` at a time; yields names as
+    they finish.
+
+    `start` returns a future. A name starts only after every name it needs (among `names`)
+    has finished, and a name in `alone` only when nothing else runs, and nothing starts beside
+    it. Names are started in the order given, as soon as the rules allow.
+    """
+    waiting, running, finished = list(names), {}, set()
+    while waiting or running:
+        for name in list(waiting):
+            if len(running) >= workers:
+                break
+            if any(n in waiting or n in running.values() for n in needs.get(name, [])):
+                continue
+            if (name in alone and running) or any(r in alone for r in running.values()):
+                if name in alone:
+                    break  # wait until the others finish; keep the order
+                continue
+            waiting.remove(name)
+            running[start(name, name in alone)] = name
+        if not running:
+            raise ValueError(f"these pages need each other: {waiting}")
+        done, _ = wait(running, return_when=FIRST_COMPLETED)
+        for future in done:
+            name = running.pop(future)
+            finished.add(name)
+            yield name, future.result()
+
+
+def _execute(pk, uri, threads):
+    """Execute one page into the cache (in a worker process): 0 if it ran without error."""
+    from jupyter_cache import get_cache
+    from jupyter_cache.executors.basic import ExecutionWorkerLocalMProc, ProcessData
+
+    book_pages.encrypt_kernels()
+    if threads is None:
+        os.environ.pop("OMP_NUM_THREADS", None)
+    else:
+        os.environ["OMP_NUM_THREADS"] = threads  # the kernel inherits it
+    status, _ = ExecutionWorkerLocalMProc()(ProcessData(pk, uri, get_cache(CACHE), TIMEOUT, False))
+    return status
 
 
 def execute_pages(workers):
     """Execute the pages missing from the cache, `workers` at a time."""
     from jupyter_cache import get_cache
-    from jupyter_cache.executors.basic import ExecutionWorkerLocalMProc, ProcessData
 
+    paths = pages()
+    stale = book_pages.drop_stale(paths)
     cache = get_cache(CACHE)
-    for page in pages():
+    for page in paths:
         cache.add_nb_to_project(str(page), read_data={"name": "jupytext", "type": "plugin"})
-    todo = cache.list_unexecuted()
+    todo = {Path(r.uri).stem: r for r in cache.list_unexecuted()}
     if not todo:
         return
-    todo.sort(key=lambda record: _rank(record.uri))
+    names = [n for n in book_pages.order([p.stem for p in paths]) if n in todo]
+    changed = [n for n in names if n in stale]
     print(
-        f"executing {len(todo)} page(s): those in TIMED alone, the others {workers} at a time",
+        f"executing {len(names)} page(s) ({len(changed)} for a change in what they depend on):"
+        f" those in TIMED alone, the others {workers} at a time",
         flush=True,
     )
-    start = time.perf_counter()
     threads = os.environ.get("OMP_NUM_THREADS")  # the caller's setting, for the TIMED pages
-    try:
-        for group, alone in _groups(todo):
-            # the kernels inherit the environment: one thread each when they share the cores
-            _set_threads(threads if alone else "1")
-            tasks = [ProcessData(r.pk, r.uri, cache, TIMEOUT, False) for r in group]
-            with multiprocessing.get_context("fork").Pool(1 if alone else workers) as pool:
-                for status, uri in pool.imap_unordered(
-                    ExecutionWorkerLocalMProc(), tasks, chunksize=1
-                ):
-                    result = "executed" if status == 0 else "FAILED (the build will show why)"
-                    where = "alone" if alone else "in parallel"
-                    print(
-                        f"  {time.perf_counter() - start:5.0f} s  {result} {where}: "
-                        f"{Path(uri).name}",
-                        flush=True,
-                    )
-    finally:
-        _set_threads(threads)
+    clock = time.perf_counter()
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
 
+        def start(name, alone):
+            return pool.submit(_execute, todo[name].pk, todo[name].uri, threads if alone else "1")
 
-def _set_threads(value):
-    if value is None:
-        os.environ.pop("OMP_NUM_THREADS", None)
-    else:
-        os.environ["OMP_NUM_THREADS"] = value
-
-
-def _groups(todo):
-    """Consecutive runs of `todo`: each TIMED page alone, the pages between them together."""
-    group = []
-    for record in todo:
-        if Path(record.uri).stem in TIMED:
-            if group:
-                yield group, False
-                group = []
-            yield [record], True
-        else:
-            group.append(record)
-    if group:
-        yield group, False
-
-
-def _rank(uri):
-    name = Path(uri).stem
-    return ORDER.index(name) if name in ORDER else -1
+        for name, status in schedule(names, book_pages.NEEDS, book_pages.TIMED, workers, start):
+            result = "executed" if status == 0 else "FAILED (the build will show why)"
+            where = "alone" if name in book_pages.TIMED else "in parallel"
+            print(
+                f"  {time.perf_counter() - clock:5.0f} s  {result} {where}: {name}.md", flush=True
+            )
 
 
 def main(argv):
