@@ -11,8 +11,9 @@ Hub, or MNIST_PATH). The builds run in a temporary copy of the repository (the f
 knows), so your own _build/ is left alone.
 
 1. The book: a clean build (`python tools/build.py`, execution included), an unchanged
-   rebuild, a rebuild after a prose-only edit and after editing one code cell, and the
-   execution time of each page.
+   rebuild, a rebuild after a prose-only edit, after editing one code cell and after editing
+   one nnbook module, and the execution time of each page; then the unit tests (`pytest -m
+   unit`, no build).
 2. Loading the 60,000 training images: the draft's per-image loop (`data.preprocess_data`)
    against `data.to_tensors`, which reads the pixels that its first, untimed call decoded and
    stored in the cache of `datasets`, asserting that both give the same tensors.
@@ -75,11 +76,13 @@ def build_benchmark(repeats):
         book = Path(tmp) / "book"
         _copy_repository(book)
         page = book / "chapters" / "mlp.md"
-        times = {"clean": [], "unchanged": [], "prose": [], "code": []}
+        module = book / "nnbook" / "export.py"
+        times = {"clean": [], "unchanged": [], "prose": [], "code": [], "nnbook": []}
         page_seconds = {}
-        original = page.read_text()
+        original, original_module = page.read_text(), module.read_text()
         for run in range(repeats):
             page.write_text(original)
+            module.write_text(original_module)
             shutil.rmtree(book / "_build", ignore_errors=True)
             times["clean"].append(_build(book))
             for name, seconds in _execution_seconds(book).items():
@@ -93,11 +96,15 @@ def build_benchmark(repeats):
             text = page.read_text()
             page.write_text(text.replace("import nnbook\n", "import nnbook  # edited\n", 1))
             times["code"].append(_build(book, executes=[page.name]))
+            # A comment added to nnbook/export.py: only the page that imports it executes.
+            module.write_text(original_module + "# edited\n")
+            times["nnbook"].append(_build(book, executes=["recognizer.md"]))
     labels = {
         "clean": f"clean build (all {len(page_seconds)} pages executed)",
         "unchanged": "unchanged rebuild",
         "prose": "rebuild after a prose edit (mlp.md)",
         "code": "rebuild after a code edit (mlp.md executes again)",
+        "nnbook": "rebuild after an edit to nnbook/export.py (recognizer.md executes again)",
     }
     table(
         ["`python tools/build.py`", "median (s)", "runs (s)"],
@@ -111,6 +118,29 @@ def build_benchmark(repeats):
     print("Execution time of each page in the clean builds (the pages in TIMED alone with every")
     print(f"thread, the others one thread each, one per core; {total:.0f} s in all):\n")
     table(["page", "median (s)"], [(name, f"{statistics.median(v):.1f}") for name, v in rows])
+    return times
+
+
+def unit_test_benchmark(repeats):
+    """Seconds of `pytest -m unit` (no build needed), as `make unit` runs it."""
+    print(f"## Unit tests (median of {repeats})\n", flush=True)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "-m", "unit", "-q", "-p", "no:cacheprovider"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        times.append(time.perf_counter() - start)
+        if result.returncode != 0:
+            sys.exit(f"the unit tests failed:\n{result.stdout[-3000:]}")
+    table(
+        ["`pytest -m unit`", "median (s)", "runs (s)"],
+        [("unit tests, no build", f"{statistics.median(times):.1f}",
+          ", ".join(f"{t:.1f}" for t in times))],
+    )  # fmt: skip
     return times
 
 
@@ -442,6 +472,7 @@ def main(argv=None):
     )
     if not args.skip_build:
         build_benchmark(args.repeats)
+    unit_test_benchmark(args.repeats)
     ds = data.load_mnist()
     preprocess_benchmark(ds, args.repeats)
     train_x, train_y = data.to_tensors(ds["train"])

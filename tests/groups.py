@@ -44,13 +44,13 @@ def missing(group):
         return None
     if not (SITE / "index.html").is_file():
         return f"no built book in {SITE}: run `make book` (or `make test`, which builds it)"
-    if group in ("browser", "pdf"):
+    if group == "browser":
         import browser
 
         try:
             if browser.chromium_executable() is None:
                 return f"no Chromium: {browser.INSTALL_CHROMIUM}"
-            if group == "browser" and browser.local_mathjax() is None:
+            if browser.local_mathjax() is None:
                 return f"no local MathJax: {browser.INSTALL_MATHJAX}"
         except browser.BrowserError as error:
             return str(error)
