@@ -14,21 +14,6 @@ import torch
 FORMAT = "nnbook-mlp-1"
 
 
-def static_dir(start="."):
-    """The folder for the recognizer's files: model.json and digits.json (Try it: draw a digit).
-
-    Inside the book, its _static/recognizer folder, which the page's script reads: the book is
-    the first folder upwards from `start` that holds _config.yml, so pages (run in chapters/)
-    and tests find the same folder. Anywhere else, as in Colab, the folder `recognizer` in
-    `start`.
-    """
-    start = Path(start).resolve()
-    for folder in [start, *start.parents]:
-        if (folder / "_config.yml").is_file():
-            return folder / "_static" / "recognizer"
-    return start / "recognizer"
-
-
 def recognizer_script():
     """The recognizer's JavaScript, recognizer.js (Try it: draw a digit).
 

@@ -81,8 +81,10 @@ def python(venv):
 def make_venv(venv, *pip_args, env=None):
     """A fresh virtual environment with what pip_args install."""
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    if TORCH in pip_args:  # alone: pip asks the extra index about every package it installs
+        pip(venv, TORCH, "--index-url", TORCH_INDEX, env=env)
     if pip_args:
-        pip(venv, *pip_args, "--extra-index-url", TORCH_INDEX, env=env)
+        pip(venv, *pip_args, env=env)
     return venv
 
 

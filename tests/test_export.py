@@ -123,17 +123,6 @@ def test_mnist_style_keeps_mnist_digits(mnist):
     assert moved <= 10
 
 
-def test_static_dir_is_found_from_any_folder_of_the_book(tmp_path):
-    (tmp_path / "_config.yml").write_text("title: x\n")
-    (tmp_path / "chapters").mkdir()
-    assert export.static_dir(tmp_path / "chapters") == tmp_path.resolve() / "_static" / "recognizer"
-    assert export.static_dir(tmp_path) == tmp_path.resolve() / "_static" / "recognizer"
-    outside = tmp_path / "colab"  # no _config.yml above: Colab's /content, for example
-    outside.mkdir()
-    (tmp_path / "_config.yml").unlink()
-    assert export.static_dir(outside) == outside.resolve() / "recognizer"
-
-
 def test_recognizer_script_is_the_one_the_book_serves():
     # the page shows the script from the package; the build copies the same file to _static/
     script = export.recognizer_script()

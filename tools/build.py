@@ -101,9 +101,10 @@ def execute_pages(workers):
         return
     names = [n for n in book_pages.order([p.stem for p in paths]) if n in todo]
     changed = [n for n in names if n in stale]
+    why = f" ({len(changed)} for a change in what they import or need)" if changed else ""
     print(
-        f"executing {len(names)} page(s) ({len(changed)} for a change in what they depend on):"
-        f" those in TIMED alone, the others {workers} at a time",
+        f"executing {len(names)} page(s){why}: those in TIMED alone, the others {workers} at a"
+        " time",
         flush=True,
     )
     threads = os.environ.get("OMP_NUM_THREADS")  # the caller's setting, for the TIMED pages

@@ -167,9 +167,9 @@ def fingerprints(paths, package=PACKAGE, needs=NEEDS):
 def drop_stale(paths, cache_path=CACHE, package=PACKAGE, needs=NEEDS):
     """Drop from Jupyter Book's execution cache the pages whose fingerprint changed.
 
-    Returns the names of the pages dropped (they execute again in this build), and records the
-    current fingerprints in the cache folder. A page executed before fingerprints existed, or
-    in a cache without them, counts as stale.
+    Returns the names of the pages whose executions were dropped (they execute again in this
+    build), and records the current fingerprints in the cache folder. A page executed before
+    fingerprints existed, or in a cache without them, counts as stale.
     """
     import jupytext
     from jupyter_cache import get_cache
@@ -179,6 +179,7 @@ def drop_stale(paths, cache_path=CACHE, package=PACKAGE, needs=NEEDS):
     recorded = json.loads(record_file.read_text()) if record_file.is_file() else {}
     current = fingerprints(paths, package, needs)
     stale = [name for name in current if recorded.get(name) != current[name]]
+    dropped = []
     if stale and cache_path.exists():
         cache = get_cache(cache_path)
         by_name = {Path(p).stem: Path(p) for p in paths}
@@ -188,10 +189,11 @@ def drop_stale(paths, cache_path=CACHE, package=PACKAGE, needs=NEEDS):
             except KeyError:
                 continue  # not executed yet
             cache.remove_cache(record.pk)
+            dropped.append(name)
     if stale:  # unchanged otherwise, so that its time says when the outputs last changed
         cache_path.mkdir(parents=True, exist_ok=True)
         record_file.write_text(json.dumps({**recorded, **current}, indent=1, sort_keys=True))
-    return stale
+    return dropped
 
 
 def encrypt_kernels():
