@@ -151,6 +151,9 @@ def test_a_changed_module_changes_exactly_the_pages_that_import_it(tmp_path):
     (package / "style.css").write_text("p { color: red }\n")  # a file that c names
     again = pages.fingerprints(paths, package, needs)
     assert {n for n in after if after[n] != again[n]} == {"p_c"}
+    (tmp_path / "p_a.md").write_text(PAGE.format(name="p_a (new title)", code="from pkg import a"))
+    prose = pages.fingerprints(paths, package, needs)
+    assert prose == again  # a prose edit of the page it needs executes nothing
     (tmp_path / "p_a.md").write_text(PAGE.format(name="p_a", code="from pkg import a  # new"))
     last = pages.fingerprints(paths, package, needs)
     assert {n for n in again if again[n] != last[n]} == {"p_needs"}  # the page it needs changed

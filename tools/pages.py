@@ -14,8 +14,9 @@ that no other page's work changes their numbers.
 A page's *fingerprint* is everything its outputs depend on besides its own code (which the
 execution cache of Jupyter Book already keys by): the source of every `nnbook` module it
 imports, directly or through other modules, the files of the package those modules name
-(`recognizer.js`), the torch version, and the fingerprints and text of the pages it needs. When
-a fingerprint changes, the page's cached execution is dropped and the page executes again.
+(`recognizer.js`), the torch version, and the fingerprints and code of the pages it needs (not
+their prose: a prose edit executes nothing). When a fingerprint changes, the page's cached
+execution is dropped and the page executes again.
 """
 
 import ast
@@ -155,7 +156,7 @@ def fingerprints(paths, package=PACKAGE, needs=NEEDS):
                     h.update(data.read_bytes())
         for needed in needs.get(name, []):
             if needed in by_name:
-                h.update(f"{needed}\n{of(needed)}\n".encode() + by_name[needed].read_bytes())
+                h.update(f"{needed}\n{of(needed)}\n{code_of(by_name[needed])}".encode())
         result[name] = h.hexdigest()[:16]
         return result[name]
 
