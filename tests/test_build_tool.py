@@ -124,13 +124,14 @@ kernelspec:
 
 
 def small_book(tmp_path, codes):
-    """A package `pkg` (a imports b; c alone) and pages with the given code."""
+    """A package `pkg` (a imports b, its VALUE is 10 * b.X; c alone, VALUE 5, names a file) and
+    pages with the given code (also the small book of tests/test_fresh_pages.py)."""
     package = tmp_path / "pkg"
     package.mkdir()
     (package / "__init__.py").write_text("")
-    (package / "a.py").write_text("from pkg import b\n")
+    (package / "a.py").write_text("from pkg import b\n\nVALUE = b.X * 10\n")
     (package / "b.py").write_text("X = 1\n")
-    (package / "c.py").write_text("Y = 'style.css'\n")
+    (package / "c.py").write_text("VALUE = 5\nY = 'style.css'\n")
     (package / "style.css").write_text("p {}\n")
     paths = []
     for name, code in codes.items():

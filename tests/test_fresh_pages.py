@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from test_build_tool import PAGE
+from test_build_tool import small_book
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = f"""title: A small book
@@ -46,15 +46,8 @@ def test_a_page_shows_the_new_value_of_the_code_it_imports(tmp_path):
     (tmp_path / "_config.yml").write_text(CONFIG)
     (tmp_path / "_toc.yml").write_text(TOC)
     (tmp_path / "index.md").write_text("# Index\n\nA small book.\n")
-    package = tmp_path / "pkg"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    (package / "a.py").write_text("from pkg import b\n\nVALUE = b.X * 10\n")
-    (package / "b.py").write_text("X = 1\n")
-    (package / "c.py").write_text("VALUE = 5\n")
-    for name in ("a", "c"):
-        code = f"import pkg.{name}\n\nprint('value', pkg.{name}.VALUE)"
-        (tmp_path / f"p_{name}.md").write_text(PAGE.format(name=f"Page {name}", code=code))
+    codes = {f"p_{m}": f"import pkg.{m}\n\nprint('value', pkg.{m}.VALUE)" for m in ("a", "c")}
+    package, _ = small_book(tmp_path, codes)
 
     assert build(tmp_path) == (["p_a", "p_c"], {"p_a": "10", "p_c": "5"})
     assert build(tmp_path) == ([], {"p_a": "10", "p_c": "5"})  # nothing changed: nothing runs
