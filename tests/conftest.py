@@ -21,6 +21,8 @@ from browser import (  # noqa: E402 (tools/browser.py: the server, Chromium, Mat
     serve,
 )
 
+from groups import SITE  # noqa: E402 (the built book: _build/html, or $NNBOOK_SITE)
+
 CHAPTERS = sorted((ROOT / "chapters").glob("*.md"))
 
 
@@ -30,7 +32,6 @@ def notebook_pages():
     return sorted(page.relative_to(ROOT).with_suffix("").as_posix() for page in build.pages())
 
 
-SITE = Path(os.environ.get("NNBOOK_SITE", ROOT / "_build" / "html"))  # the built book
 # The kernels nbval and tests/test_pages.py start inherit this: a page that repeats another
 # page's training reads the build's result (nnbook.cache, tested in tests/test_cache.py).
 os.environ.setdefault("NNBOOK_CACHE", str(ROOT / "_build" / ".nnbook_cache"))

@@ -33,8 +33,7 @@ GROUPS = {
     "pdf": ["pdf"],
     "readers": ["binder", "colab"],
 }  # fmt: skip
-SITE = Path(os.environ.get("NNBOOK_SITE", ROOT / "_build" / "html"))
-PDF = ROOT / "_build" / "pdf" / "neural-networks.pdf"
+SITE = Path(os.environ.get("NNBOOK_SITE", ROOT / "_build" / "html"))  # the built book
 
 
 @cache
@@ -54,8 +53,11 @@ def missing(group):
                 return f"no local MathJax: {browser.INSTALL_MATHJAX}"
         except browser.BrowserError as error:
             return str(error)
-    if group == "pdf" and not PDF.is_file():
-        return f"no PDF at {PDF}: run `make pdf` (or `make test`)"
+    if group == "pdf":
+        from pdf import OUTPUT
+
+        if not OUTPUT.is_file():
+            return f"no PDF at {OUTPUT}: run `make pdf` (or `make test`)"
     return None
 
 

@@ -13,11 +13,11 @@ import numpy as np
 import pypdfium2
 import pytest
 import yaml
+from pdf import OUTPUT as PDF  # noqa: E402 (tools/pdf.py: where it writes the PDF)
 from pypdf import PdfReader
 
 from conftest import ROOT
 
-PDF = ROOT / "_build" / "pdf" / "neural-networks.pdf"
 A4_POINTS = (210 / 25.4 * 72, 297 / 25.4 * 72)  # 595.28 x 841.89
 
 
