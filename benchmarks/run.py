@@ -23,6 +23,9 @@ knows), so your own _build/ is left alone.
 4. Minibatch training, the run of chapters/minibatch.md: time to 98% validation accuracy with
    the hand-written backward pass, with torch.nn and autograd, and with torch.compile (the
    test set is left alone, as in the book: it is measured once per final model, on the page).
+5. The explorable figures in headless Chromium (needs the built book, _build/html, and
+   Chromium, as the browser tests do): one epoch of the trainer's JavaScript (nnbook/mlp.js)
+   over its 10,000 images with batches of 128, and the time each slider figure takes to redraw.
 """
 
 import argparse
@@ -478,7 +481,85 @@ def main(argv=None):
     train_x, train_y = data.to_tensors(ds["train"])
     full_batch_benchmark(train_x.view(-1, 784), train_y, args.epochs, args.repeats)
     minibatch_benchmark(ds, args.repeats)
+    browser_benchmark(args.repeats)
     print(f"All of this took {(time.perf_counter() - start) / 60:.1f} minutes.")
+
+
+def browser_benchmark(repeats):
+    """Seconds per epoch of the trainer's JavaScript, and the sliders' redraw times, in Chromium."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import browser
+    from playwright.sync_api import sync_playwright
+
+    site = ROOT / "_build" / "html"
+    if not (site / "_static" / "widgets" / "trainer.json").is_file():
+        print("(no built book with the figures in _build/html: the browser figures are left out)\n")
+        return
+    httpd, base = browser.serve(site)
+    rows = []
+    try:
+        with sync_playwright() as playwright:
+            chromium = browser.launch(playwright)
+            page = chromium.new_page()
+            page.route("**/*", browser.router(base, set(), browser.local_mathjax()))
+            page.goto(base + "chapters/minibatch.html")
+            page.wait_for_function("() => window.nnMLP && window.nnWidgets")
+            seconds = page.evaluate(EPOCH_JS, repeats)
+            rows.append(
+                (
+                    "one epoch of the trainer, 10,000 images, batches of 128 (`nnbook/mlp.js`)",
+                    f"{statistics.median(seconds):.2f} s (runs: "
+                    + ", ".join(f"{t:.2f}" for t in seconds)
+                    + ")",
+                )
+            )
+            for name, path in [
+                ("stepSize", "how_networks_learn"),
+                ("softmax", "loss"),
+                ("scale", "initialization"),
+            ]:
+                page.goto(base + f"chapters/{path}.html")
+                page.wait_for_function(f"() => window.nnWidgets && window.nnWidgets.{name}")
+                page.evaluate(f"() => window.nnWidgets.{name}.ready.then(() => true)")
+                times = page.evaluate(
+                    f"""() => Array.from({{length: 11}}, () => {{
+                        const start = performance.now();
+                        window.nnWidgets.{name}.draw();
+                        return performance.now() - start;
+                    }})"""
+                )
+                rows.append((f"redraw of the {name} figure (median of 11)",
+                             f"{statistics.median(times):.1f} ms"))  # fmt: skip
+            chromium.close()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    table(["in headless Chromium", "time"], rows)
+
+
+# Loads the trainer's data as its worker does, then times whole epochs of mlp.js in the page.
+EPOCH_JS = """async (repeats) => {
+    const meta = await (await fetch("../_static/widgets/trainer.json")).json();
+    const response = await fetch("../_static/" + meta.pixels);
+    const stream = response.body.pipeThrough(new DecompressionStream("gzip"));
+    const pixels = new Uint8Array(await new Response(stream).arrayBuffer());
+    const labels = new Uint8Array(await (await fetch("../_static/" + meta.labels)).arrayBuffer());
+    const N = meta.n_train, B = 128;
+    const X = Float32Array.from(pixels.subarray(0, N * 784), (v) => v / 255);
+    const parameters = nnMLP.initialize("scaled", 1);
+    const velocities = parameters.map((p) => new Float64Array(p.length));
+    const seconds = [];
+    for (let r = 0; r < repeats; r++) {
+        const start = performance.now();
+        for (let s = 0; s + B <= N; s += B) {
+            const r = nnMLP.gradients(X.subarray(s * 784, (s + B) * 784),
+                                      labels.subarray(s, s + B), B, parameters);
+            nnMLP.update(parameters, velocities, r.grads, 0.1, 0.9);
+        }
+        seconds.push((performance.now() - start) / 1000);
+    }
+    return seconds;
+}"""
 
 
 def _processor():

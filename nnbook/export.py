@@ -6,6 +6,7 @@ Taught in "Try it: draw a digit".
 import base64
 import json
 import math
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -14,13 +15,18 @@ import torch
 FORMAT = "nnbook-mlp-1"
 
 
-def recognizer_script():
-    """The recognizer's JavaScript, recognizer.js (Try it: draw a digit).
+def script(name="recognizer.js", section=None):
+    """The text of one of nnbook's scripts: recognizer.js (Try it: draw a digit) or mlp.js
+    (Minibatch SGD), or only its lines between `// BEGIN section` and `// END section`.
 
-    It ships inside nnbook so that the page can show it wherever it runs; the book's build
-    copies it to _static/ (html_static_path in _config.yml).
+    They ship inside nnbook so that pages can show them wherever they run; the book's build
+    copies them to _static/ (html_static_path in _config.yml).
     """
-    return (Path(__file__).parent / "recognizer.js").read_text()
+    text = (Path(__file__).parent / name).read_text()
+    if section is None:
+        return text
+    lines = text.split(f"// BEGIN {section}\n")[1].split(f"// END {section}")[0]
+    return textwrap.dedent(lines)
 
 
 def _b64(array, dtype):

@@ -4,8 +4,12 @@
  * recognizer/digits.json (200 MNIST test digits, nnbook.export.export_digits) from the folder of
  * this script, so the page that includes it may live at any depth.
  *
+ * A network the reader trained on "Minibatch SGD" (widgets/widgets.js keeps it in localStorage,
+ * in the same format) is offered beside the book's. With a keyboard, the drawing box takes
+ * the arrow keys to move the pen and Space to lift or lower it.
+ *
  * Test API: window.nnRecognizer = {ready, preprocess, predictPixels, predictCanvas,
- * preprocessCanvas, current, clear, loadTestDigit, nTestDigits}.
+ * preprocessCanvas, current, clear, loadTestDigit, nTestDigits, useNetwork, networks}.
  */
 (function () {
   "use strict";
@@ -177,8 +181,11 @@
     const clearButton = root.querySelector(".nn-clear");
     const randomButton = root.querySelector(".nn-random");
     const bars = root.querySelector(".nn-bars");
+    const choice = root.querySelector(".nn-network");
+    const pen = root.querySelector(".nn-pen");
 
     let layers = null, digits = null;
+    const networks = {};  // "book" and, if the reader trained one, "yours": their layers
     let current = { source: "empty", pixels: null, probs: null, index: null, label: null };
     let drawing = null;  // {id, x, y} while a pointer draws
     let pending = false;
@@ -226,6 +233,8 @@
         column.title = probs ? `${d}: ${(100 * p).toFixed(2)}%` : "";
       });
       root.dataset.prediction = probs ? String(top) : "";
+      bars.setAttribute("aria-label", probs ? "The network's probabilities: " +
+        probs.map((p, d) => `${d}: ${(100 * p).toFixed(1)}%`).join(", ") : "No digit yet");
       if (!probs) {
         status.textContent = layers ? "Draw a digit from 0 to 9 in the box." : status.textContent;
       } else {
@@ -335,6 +344,81 @@
       predictDrawing();
     }
 
+    // The keyboard: arrows move the pen by a twentieth of the box, Space lifts or lowers it.
+    const keyboard = { x: canvas.width / 2, y: canvas.height / 2, down: false };
+    function showPen() {
+      if (!pen) return;
+      pen.hidden = document.activeElement !== canvas;
+      pen.style.left = `${(100 * keyboard.x) / canvas.width}%`;
+      pen.style.top = `${(100 * keyboard.y) / canvas.height}%`;
+      pen.classList.toggle("nn-pen-down", keyboard.down);
+    }
+    function penKey(event) {
+      const step = canvas.width / 20;
+      const moves = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step],
+                      ArrowDown: [0, step] };
+      if (event.key === " " || event.key === "Enter") {
+        event.preventDefault();
+        keyboard.down = !keyboard.down;
+        if (keyboard.down) {
+          if (current.source === "test") clear();
+          ctx.fillStyle = "#fff";
+          ctx.beginPath();
+          ctx.arc(keyboard.x, keyboard.y, ctx.lineWidth / 2, 0, 2 * Math.PI);
+          ctx.fill();
+          predictDrawing();
+        }
+        showPen();
+      } else if (moves[event.key]) {
+        event.preventDefault();
+        const [dx, dy] = moves[event.key];
+        const x = Math.min(canvas.width, Math.max(0, keyboard.x + dx));
+        const y = Math.min(canvas.height, Math.max(0, keyboard.y + dy));
+        if (keyboard.down) {
+          ctx.beginPath();
+          ctx.moveTo(keyboard.x, keyboard.y);
+          ctx.lineTo(x, y);
+          ctx.stroke();
+        }
+        keyboard.x = x;
+        keyboard.y = y;
+        showPen();
+        if (keyboard.down) predictDrawing();
+      }
+    }
+    canvas.addEventListener("keydown", penKey);
+    canvas.addEventListener("focus", showPen);
+    canvas.addEventListener("blur", () => { keyboard.down = false; showPen(); });
+
+    // The network: the book's, or the one the reader trained on "Minibatch SGD".
+    function useNetwork(name) {
+      if (!networks[name]) throw new Error(`no network ${name}`);
+      layers = networks[name];
+      if (choice) choice.value = name;
+      if (current.source === "test") {
+        current.probs = forward(current.pixels, layers);
+        show();
+      } else {
+        predictDrawing();
+      }
+    }
+    function storedNetwork() {
+      let text = null;
+      try {
+        text = localStorage.getItem("nnbook-trained-mlp");
+      } catch (error) {
+        return null;  // storage blocked: only the book's network
+      }
+      if (!text) return null;
+      try {
+        const json = JSON.parse(text);
+        return { layers: parseModel(json), trained: json.trained || {} };
+      } catch (error) {
+        return null;
+      }
+    }
+    if (choice) choice.addEventListener("change", () => useNetwork(choice.value));
+
     ctx.lineWidth = canvas.width * BRUSH_FRACTION;
     ctx.lineCap = "round";
     ctx.lineJoin = "round";
@@ -355,8 +439,21 @@
     show();
 
     const ready = Promise.all([fetchJSON(MODEL_URL), fetchJSON(DIGITS_URL)]).then(([model, tests]) => {
-      layers = parseModel(model);
+      networks.book = layers = parseModel(model);
       digits = parseDigits(tests);
+      const yours = storedNetwork();
+      if (yours && choice) {
+        networks.yours = yours.layers;
+        const option = document.createElement("option");
+        option.value = "yours";
+        const accuracy = yours.trained.valAccuracy;
+        option.textContent = "yours, trained on Minibatch SGD" + (accuracy === undefined ? ""
+          : ` (${(100 * accuracy).toFixed(1)}% validation accuracy)`);
+        choice.appendChild(option);
+        choice.closest(".nn-network-row").hidden = false;
+        layers = networks.yours;
+        choice.value = "yours";
+      }
       clearButton.disabled = randomButton.disabled = false;
       root.classList.add("nn-ready");
       predictDrawing();  // the reader may have drawn while the weights were loading
@@ -387,6 +484,8 @@
       }),
       clear: clear,
       loadTestDigit: loadTestDigit,
+      useNetwork: useNetwork,
+      networks: () => Object.keys(networks),
       nTestDigits: () => (digits ? digits.n : 0),
     };
   }

@@ -118,6 +118,11 @@ def cosine_lr(step, total_steps, lr_max):
     return lr_max * 0.5 * (1 + math.cos(math.pi * step / total_steps))
 
 
+def constant_lr(step, total_steps, lr):
+    """The same learning rate at every step (Minibatch SGD: Train it yourself)."""
+    return lr
+
+
 def shift_images(Xb, dx, dy):
     """Move flattened 28x28 images dx pixels right, dy down (Minibatch SGD)."""
     images = Xb.view(-1, 28, 28)  # (B, 28, 28)
@@ -129,10 +134,11 @@ def shift_images(Xb, dx, dy):
 # Shown on the pages "Minibatch SGD" and "torch.nn": the signature wrapped to fit the page.
 def minibatch_sgd(X, y, parameters, epochs, batch_size, lr, momentum,
                   max_shift, seed, X_val=None, y_val=None,
-                  gradients=short_gradients):
+                  gradients=short_gradients, schedule=cosine_lr):
     """Minibatch SGD; returns the history of each epoch (Minibatch SGD).
 
-    Shuffled batches, random shifts, momentum, a cosine learning rate.
+    Shuffled batches, random shifts, momentum, a cosine learning rate
+    (or another schedule(step, total_steps, lr)).
     history["seconds"] is the training time up to the end of each epoch.
     """
     g = torch.Generator().manual_seed(seed)
@@ -152,7 +158,7 @@ def minibatch_sgd(X, y, parameters, epochs, batch_size, lr, momentum,
             dx, dy = shift.tolist()
             Xb = shift_images(X[idx], dx, dy)  # (batch_size, 784)
             loss, grads = gradients(Xb, y[idx], parameters)
-            lr_now = cosine_lr(step, total_steps, lr)
+            lr_now = schedule(step, total_steps, lr)
             for p, v, grad in zip(parameters, velocities, grads):
                 v.mul_(momentum).add_(grad)
                 p.data -= lr_now * v

@@ -26,10 +26,11 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 GROUPS = {
     "unit": ["build_tool", "cache", "data", "export", "fresh_pages", "gradcheck", "metrics",
-             "model", "plots", "style", "sync", "timing", "train", "version", "workflows"],
+             "model", "plots", "style", "sync", "timing", "train", "version", "widget_data",
+             "workflows"],
     "training": [],  # tests marked @pytest.mark.training
     "book": ["pages", "reader_notebooks"],
-    "browser": ["browser", "site"],
+    "browser": ["browser", "site", "widgets"],
     "pdf": ["pdf"],
     "readers": ["binder", "colab"],
 }  # fmt: skip

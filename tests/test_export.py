@@ -123,12 +123,15 @@ def test_mnist_style_keeps_mnist_digits(mnist):
     assert moved <= 10
 
 
-def test_recognizer_script_is_the_one_the_book_serves():
-    # the page shows the script from the package; the build copies the same file to _static/
-    script = export.recognizer_script()
-    assert "// BEGIN forward\n" in script and "// END forward" in script
+def test_the_scripts_pages_show_are_the_ones_the_book_serves():
+    # pages show the scripts from the package; the build copies the same files to _static/
     config = (ROOT / "_config.yml").read_text()
-    assert "nnbook/recognizer.js" in config
+    for name, section in [("recognizer.js", "forward"), ("mlp.js", "gradients")]:
+        text = export.script(name)
+        assert f"// BEGIN {section}\n" in text and f"// END {section}" in text
+        assert f"nnbook/{name}" in config
+    lines = export.script("mlp.js", "gradients").splitlines()
+    assert lines[0].startswith("// Loss and gradients") and "BEGIN" not in "".join(lines)
 
 
 def test_load_model_missing_file_says_where_it_comes_from(tmp_path):

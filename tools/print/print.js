@@ -20,6 +20,11 @@
     widget.replaceWith(note);
   }
 
+  // The explorable figures need a reader: the static pictures the pages draw for them stay,
+  // with their captions.
+  document.querySelectorAll(".nn-widget").forEach((el) => el.remove());
+  document.querySelectorAll(".nn-replaced").forEach((el) => el.classList.remove("nn-replaced"));
+
   // A book's order: cover, contents, the introduction, the chapters (the single page puts the
   // chapters where the introduction has its table of contents).
   const chapters = document.querySelector(".bd-article .toctree-wrapper");
