@@ -1,7 +1,9 @@
 """The built book in headless Chromium: every page loads cleanly, its images load, its formulas
-render, search works, and the launch buttons open notebooks that exist."""
+render, search works, and the launch buttons open notebooks that exist; and in its HTML, every
+image has alt text that says what it shows."""
 
 import re
+from html.parser import HTMLParser
 
 import pytest
 import yaml
@@ -88,3 +90,33 @@ def test_launch_buttons_open_the_reader_notebook(name):
     assert re.search(
         r'"output_type": "(stream|execute_result|display_data)"', downloaded.read_text()
     )
+
+
+class _Images(HTMLParser):
+    """The attributes of every <img> of an HTML page."""
+
+    def __init__(self):
+        super().__init__()
+        self.images = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.images.append(dict(attrs))
+
+
+@pytest.mark.book  # reads the built HTML only: no browser needed
+@pytest.mark.parametrize("name", PAGES)
+def test_every_image_has_alt_text_that_says_what_it_shows(name):
+    # a figure a cell draws gets its alt text from the cell's metadata, beside its caption:
+    # `mystnb: image: alt: "..."`; without it the alt text is the image file's path
+    parser = _Images()
+    parser.feed((SITE / f"{name}.html").read_text())
+    bad = []
+    for image in parser.images:
+        alt, src = (image.get("alt") or "").strip(), image.get("src", "")
+        words = re.findall(r"[A-Za-z]+", alt)
+        figure = "_images/" in src  # a figure of the page, not the theme's logos
+        if "/" in alt or ".png" in alt.lower() or len(words) < (8 if figure else 2):
+            bad.append((src, alt))
+    assert parser.images
+    assert not bad, f"images on {name} without alt text that describes them: {bad}"
