@@ -14,7 +14,8 @@ figure numbers, glossary terms, citations and glue values of the finished build)
   "Author (year)" and "(Author, year)" with a link to the references page;
 - exercises become a heading, solutions a heading with their prose in a collapsible
   <details> and their code cells collapsed; admonitions become block quotes; `(label)=`
-  targets disappear; raw HTML (the recognizer's widget) becomes a link to the page;
+  targets disappear; raw HTML (the recognizer, the explorable figures) becomes a link to its
+  section (or page) of the website;
 - a figure's caption follows its cell as "Fig. N. caption";
 - code cells tagged remove-cell (the build's plumbing: glue, checks of the prose) are left
   out, as on the page; hide-input cells keep their code, collapsed; glue outputs are dropped;
@@ -85,6 +86,7 @@ class Converter:
         self.docname, self.glue = docname, self._glue(docname)
         self._check_removed_cells(source.cells)
         self.heading_level, self.solution = 1, None
+        self.label, self.section = None, None  # the last target; the section it labels
         cells = [self._install_cell()]
         for cell in source.cells:
             if cell.cell_type == "markdown":
@@ -237,6 +239,7 @@ class Converter:
         while i < len(lines):
             line = lines[i]
             if TARGET.match(line):
+                self.label = line.strip()[1:-2]
                 i += 1
                 continue
             match = FENCE.match(line)
@@ -244,6 +247,7 @@ class Converter:
                 heading = re.match(r"^(#{1,6}) ", line)
                 if heading:  # the page's own headings: exercises go one level below
                     self.heading_level = len(heading.group(1))
+                    self.section, self.label = self.label, None
                 run.append(line)
                 i += 1
                 continue
@@ -294,11 +298,16 @@ class Converter:
             return ["", f"> **{title}**", ">", *[f"> {x}".rstrip() for x in inner], ""]
         if name == "glue":
             return self.glue_block(arg)
-        if name == "raw":
+        if name == "raw":  # a link to the section that holds it, if labelled, else the page
+            text, url = (
+                self.resolve("ref", self.section)
+                if self.section
+                else (self.title(self.docname), self.url(self.docname))
+            )
             return [
                 "",
-                f"> The interactive part of this page runs only in the book's web page: "
-                f"[{self.title(self.docname)}]({self.url(self.docname)}).",
+                "> The interactive part of this page runs only in the book's web page: "
+                f"[{text}]({url}).",
                 "",
             ]
         raise self._error(f"the converter does not know the directive {{{name}}}")

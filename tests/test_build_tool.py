@@ -184,3 +184,17 @@ def _bundle(notebook, path):
     from jupyter_cache.base import CacheBundleIn
 
     return CacheBundleIn(notebook, str(path))
+
+
+def test_pdf_bookmark_titles_match_their_headings_as_chromium_garbles_them():
+    import pdf
+
+    heading = "6.6. The same loss with F.cross_entropy"
+    assert pdf._same_text(heading, heading)
+    assert pdf._same_text("6.6.Thesamelosswith F.cross_entropy", heading)  # spaces lost
+    assert pdf._same_text(f"6.6. {heading[5:]}6.6. {heading[5:]}", heading)  # laid out twice
+    # twice, but the code span once: what Chromium wrote for this heading
+    garbled = "6.6. 6.6. The same loss with The same loss with F.cross_entropy"
+    assert pdf._same_text(garbled, heading)
+    assert not pdf._same_text("6.7. Is the loss large?", heading)
+    assert not pdf._same_text("6.6. The same loss", heading)  # letters missing

@@ -179,6 +179,6 @@ def test_solutions_are_open(reading_order):
 def test_explorable_figures_print_as_their_pictures(text):
     # print.js removes the live figures and keeps the pictures the pages draw for them, with
     # captions that say what the web version adds; no control or status line is printed
-    assert text.count("In the web version this is a live figure") == 4
+    assert text.count("In the web version this is a live") == 4  # ("ﬁgure": a ligature)
     for control in ["Learning rate η", "Every weight times", "Loading..."]:
         assert control not in text, f"a live figure's {control!r} was printed"

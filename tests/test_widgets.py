@@ -416,7 +416,7 @@ def test_recognizer_draws_with_the_keyboard(open_page):
     tab = open_page("chapters/recognizer.html")
     tab.page.wait_for_function("() => window.nnRecognizer !== undefined")
     tab.js("() => window.nnRecognizer.ready.then(() => true)")
-    canvas = tab.page.get_by_role("img", name="Drawing box")
+    canvas = tab.page.locator("#nn-recognizer .nn-canvas")
     canvas.focus()
     keyboard = tab.page.keyboard
     for _ in range(7):
