@@ -10,7 +10,7 @@
  * Numbers are float64 while training (JavaScript's own numbers); exported weights are float32.
  *
  * API: globalThis.nnMLP = {SIZES, random, initialize, forward, softmax, nll, gradients, update,
- *                          evaluate}.
+ *                          evaluate, decodeBase64, decodeFloat32, encodeFloat32}.
  */
 (function (root) {
   "use strict";
@@ -198,5 +198,38 @@
     };
   }
 
-  root.nnMLP = { SIZES, random, initialize, forward, softmax, nll, gradients, update, evaluate };
+  // ---------------------------------------------------------------- nnbook's export format
+
+  // Bytes from base64 text, and little-endian float32 numbers from bytes, whatever the
+  // machine's byte order: the layout of nnbook.export (W and b of each layer, images as bytes).
+  function decodeBase64(text) {
+    const binary = atob(text);
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    return bytes;
+  }
+
+  function decodeFloat32(text) {
+    const bytes = decodeBase64(text);
+    const view = new DataView(bytes.buffer);
+    const values = new Float32Array(bytes.length / 4);
+    for (let i = 0; i < values.length; i++) values[i] = view.getFloat32(4 * i, true);
+    return values;
+  }
+
+  function encodeFloat32(values) {
+    const view = new DataView(new ArrayBuffer(4 * values.length));
+    values.forEach((v, i) => view.setFloat32(4 * i, v, true));
+    const bytes = new Uint8Array(view.buffer);
+    let binary = "";
+    for (let i = 0; i < bytes.length; i += 8192) {
+      binary += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192));
+    }
+    return btoa(binary);
+  }
+
+  root.nnMLP = {
+    SIZES, random, initialize, forward, softmax, nll, gradients, update, evaluate,
+    decodeBase64, decodeFloat32, encodeFloat32,
+  };
 })(globalThis);

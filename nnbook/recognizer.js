@@ -1,6 +1,7 @@
 /* Try it: draw a digit. The book's 784-100-100-10 MLP, run in the browser in plain JavaScript.
  *
- * Loads recognizer/model.json (the trained weights, exported by nnbook.export.export_model) and
+ * Needs nnbook's mlp.js, loaded before it, for the export format. Loads recognizer/model.json
+ * (the trained weights, exported by nnbook.export.export_model) and
  * recognizer/digits.json (200 MNIST test digits, nnbook.export.export_digits) from the folder of
  * this script, so the page that includes it may live at any depth.
  *
@@ -25,20 +26,8 @@
 
   // ---------------------------------------------------------------- loading the exported files
 
-  function decodeBase64(text) {
-    const binary = atob(text);
-    const bytes = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-    return bytes;
-  }
-
-  function decodeFloat32(text) {  // little-endian float32, whatever the machine's byte order
-    const bytes = decodeBase64(text);
-    const view = new DataView(bytes.buffer);
-    const values = new Float32Array(bytes.length / 4);
-    for (let i = 0; i < values.length; i++) values[i] = view.getFloat32(4 * i, true);
-    return values;
-  }
+  // nnbook's export format, decoded by mlp.js (which the page loads first)
+  const { decodeBase64, decodeFloat32 } = window.nnMLP;
 
   async function fetchJSON(url) {
     const response = await fetch(url);

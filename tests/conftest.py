@@ -109,3 +109,53 @@ def local_only(server, aborted):
     to the local server pass; MathJax's CDN files come from the local copy, if there is one; every
     other request leaving localhost is aborted and its URL added to the set aborted."""
     return router(server, aborted, _mathjax())
+
+
+class Tab:
+    """A page of the built book in a browser tab, with the errors it reported."""
+
+    def __init__(self, page):
+        self.page = page
+        self.errors = []  # (text, url) of console errors and uncaught exceptions
+        self.aborted = set()  # requests that left localhost, aborted
+
+    def js(self, expression, arg=None):
+        return self.page.evaluate(expression, arg)
+
+    def page_errors(self):
+        """Console errors and uncaught exceptions, except failed loads of aborted requests."""
+        return [
+            text
+            for text, url in self.errors
+            if not (url in self.aborted and text.startswith("Failed to load resource"))
+        ]
+
+
+@pytest.fixture
+def open_page(browser, server):
+    """open_page(path, tab_class=Tab, **context options) -> a Tab on that page of the built
+    book, kept to localhost; the test fails on any error the page reported."""
+    contexts, tabs = [], []
+
+    def open_(path, tab_class=Tab, **options):
+        context = browser.new_context(viewport={"width": 1280, "height": 1000}, **options)
+        contexts.append(context)
+        page = context.new_page()
+        tab = tab_class(page)
+        tabs.append(tab)
+        page.route("**/*", local_only(server, tab.aborted))
+
+        def console(message):
+            if message.type == "error":
+                tab.errors.append((message.text, message.location.get("url", "")))
+
+        page.on("console", console)
+        page.on("pageerror", lambda error: tab.errors.append((f"uncaught: {error}", "")))
+        page.goto(server + path)
+        return tab
+
+    yield open_
+    errors = [error for tab in tabs for error in tab.page_errors()]
+    for context in contexts:
+        context.close()
+    assert not errors, f"errors on the page: {errors}"

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import SITE, local_only
+from conftest import SITE, Tab
 from nnbook import export, model
 
 PAGE = "chapters/recognizer.html"
@@ -43,6 +43,7 @@ def site():
     needed = [
         PAGE,
         "_static/recognizer.js",
+        "_static/mlp.js",
         "_static/recognizer.css",
         "_static/recognizer/model.json",
         "_static/recognizer/digits.json",
@@ -56,16 +57,8 @@ def site():
     return SITE
 
 
-class Recognizer:
+class Recognizer(Tab):
     """The recognizer page open in a browser tab, with the errors it reported."""
-
-    def __init__(self, page):
-        self.page = page
-        self.errors = []
-        self.aborted = set()
-
-    def js(self, expression, arg=None):
-        return self.page.evaluate(expression, arg)
 
     def canvas_box(self):
         """The drawing canvas's box in the viewport, scrolled into view (events outside miss it)."""
@@ -109,40 +102,17 @@ class Recognizer:
             };
         }""")
 
-    def page_errors(self):
-        """Console errors and uncaught exceptions, except failed loads of aborted requests."""
-        return [
-            text
-            for text, url in self.errors
-            if not (url in self.aborted and text.startswith("Failed to load resource"))
-        ]
-
 
 @pytest.fixture
-def recognizer(browser, server):
+def recognizer(open_page):
     """A fresh tab on the recognizer page, loaded and ready; fails the test on any page error."""
-    context = browser.new_context(viewport={"width": 1280, "height": 1000}, has_touch=True)
-    page = context.new_page()
-    tab = Recognizer(page)
-    page.route("**/*", local_only(server, tab.aborted))
-    page.on(
-        "console",
-        lambda m: (
-            tab.errors.append((m.text, m.location.get("url", ""))) if m.type == "error" else None
-        ),
-    )
-    page.on("pageerror", lambda error: tab.errors.append((f"uncaught: {error}", "")))
-    page.goto(server + PAGE)
+    tab = open_page(PAGE, tab_class=Recognizer, has_touch=True)
     try:
-        page.wait_for_function("() => window.nnRecognizer !== undefined", timeout=10_000)
-        page.evaluate("() => window.nnRecognizer.ready")  # the weights and digits are loaded
+        tab.page.wait_for_function("() => window.nnRecognizer !== undefined", timeout=10_000)
+        tab.js("() => window.nnRecognizer.ready.then(() => true)")  # weights and digits loaded
     except Exception as error:
-        context.close()
         pytest.fail(f"The recognizer did not start ({error}); page errors: {tab.page_errors()}")
-    yield tab
-    errors = tab.page_errors()
-    context.close()
-    assert not errors, f"errors on the recognizer page: {errors}"
+    return tab
 
 
 @pytest.fixture(scope="session")

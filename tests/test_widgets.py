@@ -24,56 +24,6 @@ PAGES = {
 }
 
 
-class Tab:
-    """A page of the built book in a browser tab, with the errors it reported."""
-
-    def __init__(self, page):
-        self.page = page
-        self.errors = []
-        self.aborted = set()
-
-    def js(self, expression, arg=None):
-        return self.page.evaluate(expression, arg)
-
-    def page_errors(self):
-        return [
-            text
-            for text, url in self.errors
-            if not (url in self.aborted and text.startswith("Failed to load resource"))
-        ]
-
-
-@pytest.fixture
-def open_page(browser, server):
-    """open_page(path, **context options) -> Tab; fails the test on any page error."""
-    contexts, tabs = [], []
-
-    def open_(path, **options):
-        context = browser.new_context(viewport={"width": 1280, "height": 1000}, **options)
-        contexts.append(context)
-        page = context.new_page()
-        tab = Tab(page)
-        tabs.append(tab)
-        page.route("**/*", local_only(server, tab.aborted))
-        page.on(
-            "console",
-            lambda m: (
-                tab.errors.append((m.text, m.location.get("url", "")))
-                if m.type == "error"
-                else None
-            ),
-        )
-        page.on("pageerror", lambda error: tab.errors.append((f"uncaught: {error}", "")))
-        page.goto(server + path)
-        return tab
-
-    yield open_
-    errors = [error for tab in tabs for error in tab.page_errors()]
-    for context in contexts:
-        context.close()
-    assert not errors, f"errors on the page: {errors}"
-
-
 def ready(tab, name):
     """Wait until the widget `name` runs; return the tab."""
     tab.page.wait_for_function(f"() => window.nnWidgets && window.nnWidgets.{name}", timeout=10_000)

@@ -27,32 +27,6 @@
     return response.json();
   }
 
-  function decodeBase64(text) {
-    const binary = atob(text);
-    const bytes = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-    return bytes;
-  }
-
-  function decodeFloat32(text) {  // little-endian float32, whatever the machine's byte order
-    const bytes = decodeBase64(text);
-    const view = new DataView(bytes.buffer);
-    const values = new Float64Array(bytes.length / 4);
-    for (let i = 0; i < values.length; i++) values[i] = view.getFloat32(4 * i, true);
-    return values;
-  }
-
-  function encodeFloat32(values) {
-    const view = new DataView(new ArrayBuffer(4 * values.length));
-    values.forEach((v, i) => view.setFloat32(4 * i, v, true));
-    const bytes = new Uint8Array(view.buffer);
-    let binary = "";
-    for (let i = 0; i < bytes.length; i += 8192) {
-      binary += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192));
-    }
-    return btoa(binary);
-  }
-
   const dark = () => document.documentElement.dataset.theme === "dark";
   function palette() {
     return dark()
@@ -378,16 +352,16 @@
   async function scale(root) {
     const data = await fetchJSON("widgets/scale.json");
     const n = data.n, H = 100;
-    const X = Float32Array.from(decodeBase64(data.images), (v) => v / 255);  // (n, 784)
+    const mlp = window.nnMLP;
+    const X = Float32Array.from(mlp.decodeBase64(data.images), (v) => v / 255);  // (n, 784)
     const labels = Uint8Array.from(data.labels);
-    const draws = data.draws.map(decodeFloat32);  // N(0, 1) draws of W1, W2, W3
+    const draws = data.draws.map(mlp.decodeFloat32);  // N(0, 1) draws of W1, W2, W3
     const kindInputs = Array.from(root.querySelectorAll("input[name=start]"));
     const factorInput = root.querySelector("input[name=factor]");
     const factor = logSlider(factorInput, 0.01, 10);
     const output = root.querySelector("output");
     const [canvas1, canvas2] = root.querySelectorAll("canvas");
     const status = root.querySelector(".nn-status");
-    const mlp = window.nnMLP;
     const zeros = (k) => new Float64Array(k);
     const SATURATED = 0.99, CUT = Math.atanh(SATURATED);
 
@@ -636,9 +610,9 @@
     // The recognizer page offers a network trained here (localStorage, nnbook-mlp-1 format).
     async function useInRecognizer() {
       const parameters = await weights();
+      const encode = window.nnMLP.encodeFloat32;
       const layers = [0, 2, 4].map((k) => ({ in: parameters[k].length / parameters[k + 1].length,
-        out: parameters[k + 1].length, W: encodeFloat32(parameters[k]),
-        b: encodeFloat32(parameters[k + 1]) }));
+        out: parameters[k + 1].length, W: encode(parameters[k]), b: encode(parameters[k + 1]) }));
       const h = last();
       const model = { format: "nnbook-mlp-1", activation: "tanh", layers,
         trained: { epochs: h.epoch, valAccuracy: h.valAccuracy, settings: settings() } };
