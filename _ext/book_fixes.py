@@ -1,6 +1,7 @@
 """Small Sphinx fixes for the book's HTML, and the folder where pages share results."""
 
 import os
+import shutil
 from pathlib import Path
 
 
@@ -62,8 +63,32 @@ def _executed_notebook_with_outputs(app, doctree):
     nbformat.write(merged, path)
 
 
+def _fresh_static_files(app, exception):
+    # Sphinx copies html_static_path only when some page is rebuilt: after an edit to a script
+    # or stylesheet alone (widgets/widgets.js, _static/widgets.css) it says "no targets are out
+    # of date" and the site keeps the old copy. Copy the files again where they differ.
+    if exception is not None or app.builder.format != "html":
+        return
+    static = Path(app.outdir) / "_static"
+    for entry in app.config.html_static_path:
+        source = Path(app.confdir) / entry
+        pairs = (
+            [(source, static / source.name)]
+            if source.is_file()
+            else [
+                (file, static / file.relative_to(source))
+                for file in source.rglob("*")
+                if file.is_file()
+            ]
+        )  # a folder's files go into _static/ itself
+        for file, target in pairs:
+            if target.is_file() and file.read_bytes() != target.read_bytes():
+                shutil.copyfile(file, target)
+
+
 def setup(app):
     _share_results(app)
+    app.connect("build-finished", _fresh_static_files)
     app.connect("doctree-read", _executed_notebook_with_outputs)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     app.connect("builder-inited", _singlehtml_handlers)

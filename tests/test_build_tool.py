@@ -198,3 +198,30 @@ def test_pdf_bookmark_titles_match_their_headings_as_chromium_garbles_them():
     assert pdf._same_text(garbled, heading)
     assert not pdf._same_text("6.7. Is the loss large?", heading)
     assert not pdf._same_text("6.6. The same loss", heading)  # letters missing
+
+
+def test_a_changed_static_file_reaches_the_site_without_a_page_rebuilt(tmp_path):
+    # Sphinx copies html_static_path only when a page is rebuilt; _ext/book_fixes.py copies
+    # what changed after every build
+    from types import SimpleNamespace
+
+    sys.path.insert(0, str(ROOT / "_ext"))
+    import book_fixes
+
+    (tmp_path / "widgets").mkdir()
+    (tmp_path / "_static").mkdir()
+    (tmp_path / "widgets" / "widgets.js").write_text("new script")
+    (tmp_path / "_static" / "widgets.css").write_text("new style")
+    out = tmp_path / "_build" / "html"
+    (out / "_static").mkdir(parents=True)
+    (out / "_static" / "widgets.js").write_text("old script")
+    (out / "_static" / "widgets.css").write_text("old style")
+    app = SimpleNamespace(
+        confdir=str(tmp_path),
+        outdir=str(out),
+        builder=SimpleNamespace(format="html"),
+        config=SimpleNamespace(html_static_path=["_static", "widgets/widgets.js"]),
+    )
+    book_fixes._fresh_static_files(app, None)
+    assert (out / "_static" / "widgets.js").read_text() == "new script"
+    assert (out / "_static" / "widgets.css").read_text() == "new style"

@@ -332,6 +332,7 @@ def test_trainer_shows_the_drafts_saturation_and_divergence(widget):
 
 def test_trainer_network_goes_to_the_recognizer(widget, subset):
     tab = widget("trainer")
+    assert tab.page.get_by_role("button", name="Try it in the recognizer").is_disabled()
     tab.js("() => window.nnWidgets.trainer.set({seed: 7})")
     tab.page.get_by_role("button", name="Start").click()
     tab.page.wait_for_timeout(1500)

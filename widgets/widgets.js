@@ -540,6 +540,7 @@
 
     function setRunning(on) {
       running = on;
+      useButton.disabled = history.length === 0;  // nothing to take to the recognizer yet
       runButton.textContent = on ? "Pause" : (history.length > 1 ? "Resume" : "Start");
       runButton.setAttribute("aria-pressed", String(on));
       initInput.disabled = seedInput.disabled = on || history.length > 1;
@@ -632,6 +633,7 @@
       showSettings();
       if (history.length) worker.postMessage({ type: "set", settings: settings() });
     }));
+    useButton.disabled = true;
     lr.set(data.defaults.lr);
     momentumInput.value = data.defaults.momentum;
     batchInput.value = data.defaults.batch_size;
