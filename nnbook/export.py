@@ -70,12 +70,17 @@ def load_model(path):
     return parameters
 
 
+def pixel_bytes(images):
+    """Images in [0, 1] as uint8 pixels (N, 784), round(x * 255): MNIST's own bytes."""
+    return torch.round(images.reshape(len(images), 784) * 255).to(torch.uint8).numpy()
+
+
 def export_digits(images, labels, path, n=200):
     """Write the first n images and their labels as JSON (Try it: draw a digit).
 
     The pixels are base64 uint8, round(x * 255).
     """
-    pixels = torch.round(images[:n].reshape(n, 784) * 255).to(torch.uint8).numpy()  # (n, 784)
+    pixels = pixel_bytes(images[:n])  # (n, 784)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     labels = [int(label) for label in labels[:n]]

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from nnbook.export import _b64
+from nnbook.export import _b64, pixel_bytes
 
 FOLDER = Path("widgets")  # beside the page's notebook; the build publishes it in _static/
 
@@ -38,18 +38,13 @@ def write_json(name, values, folder=FOLDER):
     return path
 
 
-def as_bytes(images):
-    """Images in [0, 1] as uint8 pixels (N, 784), round(x * 255): MNIST's own bytes."""
-    return torch.round(images.reshape(len(images), 784) * 255).to(torch.uint8).numpy()
-
-
 def write_scale_sample(images, labels, draws, folder=FOLDER, **values):
     """The weight-scale figure's data: images, labels and the N(0, 1) draws of W1, W2, W3."""
     return write_json(
         "scale.json",
         {
             "n": len(labels),
-            "images": _b64(as_bytes(images), np.uint8),
+            "images": _b64(pixel_bytes(images), np.uint8),
             "labels": labels,
             "draws": [_b64(W.detach().numpy(), "<f4") for W in draws],
             **values,
@@ -67,7 +62,7 @@ def write_training_subset(images, labels, n_val, folder=FOLDER, **values):
     folder.mkdir(parents=True, exist_ok=True)
     pixels = folder / "subset_pixels.u8.gz"
     # mtime=0: the same images give the same file, byte for byte
-    pixels.write_bytes(gzip.compress(as_bytes(images).tobytes(), compresslevel=9, mtime=0))
+    pixels.write_bytes(gzip.compress(pixel_bytes(images).tobytes(), compresslevel=9, mtime=0))
     (folder / "subset_labels.u8").write_bytes(np.asarray(labels, dtype=np.uint8).tobytes())
     description = {
         "pixels": "widgets/subset_pixels.u8.gz",
