@@ -1,0 +1,86 @@
+"""Convolution and max pooling written by hand, forward and backward (Images and convolution).
+
+Shapes follow PyTorch: images (N, C, H, W), kernels (K, C, kh, kw), biases (K,).
+"""
+
+import torch
+import torch.nn.functional as F
+
+
+def output_size(size, kernel, stride=1, padding=0):
+    """Positions of a kernel along one side: (size + 2 padding - kernel) // stride + 1."""
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+def conv2d_loops(x, W, b, stride=1, padding=0):
+    """The convolution as its definition reads: one output position at a time.
+
+    out[n, k, i, j] = b[k] + sum over c, u, v of x[n, c, i*stride + u, j*stride + v] W[k, c, u, v]
+    (x padded with zeros first). Slow, and only for checking conv2d.
+    """
+    x = F.pad(x, (padding, padding, padding, padding))
+    N, C, H, Wd = x.shape
+    K, _, kh, kw = W.shape
+    H_out, W_out = output_size(H, kh, stride), output_size(Wd, kw, stride)
+    out = torch.zeros(N, K, H_out, W_out, dtype=x.dtype)
+    for i in range(H_out):
+        for j in range(W_out):
+            patch = x[:, :, i * stride : i * stride + kh, j * stride : j * stride + kw]
+            out[:, :, i, j] = patch.reshape(N, -1) @ W.reshape(K, -1).T + b  # (N, K)
+    return out
+
+
+def conv2d(x, W, b, stride=1, padding=0):
+    """The convolution as one matrix product (im2col); returns (out, cols).
+
+    cols (N, C*kh*kw, L) holds every patch of x as a column (F.unfold), L = H_out * W_out;
+    conv2d_backward needs it.
+    """
+    N, _, H, Wd = x.shape
+    K, _, kh, kw = W.shape
+    cols = F.unfold(x, (kh, kw), padding=padding, stride=stride)  # (N, C*kh*kw, L)
+    out = W.reshape(K, -1) @ cols + b.view(1, K, 1)  # (N, K, L)
+    H_out = output_size(H, kh, stride, padding)
+    W_out = output_size(Wd, kw, stride, padding)
+    return out.view(N, K, H_out, W_out), cols
+
+
+def conv2d_backward(dout, cols, x_shape, W, stride=1, padding=0):
+    """Gradients (dx, dW, db) of conv2d, given dout (N, K, H_out, W_out) and its cols.
+
+    out = W_flat @ cols + b for each image, so dW = sum over images of dout @ cols.T,
+    db = dout summed over images and positions, and dcols = W_flat.T @ dout; F.fold adds each
+    column of dcols back onto the pixels of its patch (the transpose of F.unfold).
+    """
+    N, K = dout.shape[:2]
+    _, _, kh, kw = W.shape
+    dout_flat = dout.reshape(N, K, -1)  # (N, K, L)
+    dW = (dout_flat @ cols.transpose(1, 2)).sum(0).view_as(W)  # (K, C, kh, kw)
+    db = dout_flat.sum((0, 2))  # (K,)
+    dcols = W.reshape(K, -1).T @ dout_flat  # (N, C*kh*kw, L)
+    dx = F.fold(dcols, x_shape[2:], (kh, kw), padding=padding, stride=stride)  # (N, C, H, W)
+    return dx, dW, db
+
+
+def _windows(x, k):
+    """x (N, C, H, W) as its k x k windows: (N, C, H/k, W/k, k*k)."""
+    N, C, H, Wd = x.shape
+    windows = x.view(N, C, H // k, k, Wd // k, k).permute(0, 1, 2, 4, 3, 5)
+    return windows.reshape(N, C, H // k, Wd // k, k * k)
+
+
+def maxpool2d(x, k=2):
+    """The largest value of each k x k window (H and W multiples of k); returns (out, where).
+
+    where (N, C, H/k, W/k) is the position of each maximum in its window, for the backward.
+    """
+    return _windows(x, k).max(-1)
+
+
+def maxpool2d_backward(dout, where, x_shape, k=2):
+    """dx of maxpool2d: each window's gradient goes to its maximum, the others get 0."""
+    N, C, H, Wd = x_shape
+    dwindows = torch.zeros(N, C, H // k, Wd // k, k * k, dtype=dout.dtype)
+    dwindows.scatter_(-1, where.unsqueeze(-1), dout.unsqueeze(-1))
+    dx = dwindows.view(N, C, H // k, Wd // k, k, k).permute(0, 1, 2, 4, 3, 5)
+    return dx.reshape(N, C, H, Wd)
