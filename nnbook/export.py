@@ -1,6 +1,6 @@
-"""Exporting the trained MLP and test digits for the in-browser recognizer.
+"""Exporting the trained networks and test digits for the in-browser recognizer.
 
-Taught in "Try it: draw a digit".
+Taught in "Try it: draw a digit"; the CNN's format in "A convolutional network".
 """
 
 import base64
@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 FORMAT = "nnbook-mlp-1"
+CNN_FORMAT = "nnbook-cnn-1"
 
 
 def script(name="recognizer.js", section=None):
@@ -68,6 +69,30 @@ def load_model(path):
             torch.tensor(_unb64(layer["b"], "<f4"), dtype=torch.float32),
         ]
     return parameters
+
+
+def export_cnn(parameters, path):
+    """Write the CNN of nnbook.cnn as JSON: each parameter's shape and float32 bytes, base64.
+
+    The numbers are stored in PyTorch's order (row-major), kernels as (K, C, m, m).
+    """
+    tensors = [p.detach().cpu().numpy() for p in parameters]
+    exported = {"format": CNN_FORMAT, "activation": "tanh",
+                "shapes": [list(t.shape) for t in tensors],
+                "parameters": [_b64(t, "<f4") for t in tensors]}  # fmt: skip
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(exported))
+    return path
+
+
+def load_cnn(path):
+    """[W1, b1, ..., W4, b4] as float32 tensors, from export_cnn's JSON."""
+    exported = json.loads(Path(path).read_text())
+    if exported.get("format") != CNN_FORMAT:
+        raise ValueError(f"{path} is not an {CNN_FORMAT} file")
+    return [torch.tensor(_unb64(text, "<f4").reshape(shape), dtype=torch.float32)
+            for text, shape in zip(exported["parameters"], exported["shapes"])]  # fmt: skip
 
 
 def pixel_bytes(images):

@@ -7,15 +7,18 @@ from nnbook import model
 
 
 @torch.no_grad()
-def predict(parameters, X):
+def predict(parameters, X, forward=model.forward):
     """The most probable digit for each row of X (Evaluating the model)."""
-    return model.forward(X, parameters).argmax(1)
+    return forward(X, parameters).argmax(1)
 
 
 @torch.no_grad()
-def evaluate(parameters, X, y):
-    """Average NLL and accuracy on (X, y) (Evaluating the model)."""
-    logits = model.forward(X, parameters)
+def evaluate(parameters, X, y, forward=model.forward):
+    """Average NLL and accuracy on (X, y) (Evaluating the model).
+
+    forward(X, parameters) gives the logits: the MLP's by default, cnn.forward for the CNN.
+    """
+    logits = forward(X, parameters)
     loss = F.cross_entropy(logits, y).item()
     accuracy = (logits.argmax(1) == y).float().mean().item()
     return loss, accuracy

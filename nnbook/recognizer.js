@@ -1,16 +1,20 @@
-/* Try it: draw a digit. The book's 784-100-100-10 MLP, run in the browser in plain JavaScript.
+/* Try it: draw a digit. The book's 784-100-100-10 MLP, run in the browser in plain JavaScript,
+ * and beside it the convolutional network of "A convolutional network" (nnbook's cnn.js).
  *
- * Needs nnbook's mlp.js, loaded before it, for the export format. Loads recognizer/model.json
- * (the trained weights, exported by nnbook.export.export_model) and
- * recognizer/digits.json (200 MNIST test digits, nnbook.export.export_digits) from the folder of
- * this script, so the page that includes it may live at any depth.
+ * Needs nnbook's mlp.js, loaded before it, for the export format, and cnn.js if the page has a
+ * panel for the CNN (.nn-cnn). Loads recognizer/model.json (the trained weights, exported by
+ * nnbook.export.export_model), recognizer/cnn.json (export_cnn) and recognizer/digits.json (200
+ * MNIST test digits, nnbook.export.export_digits) from the folder of this script, so the page
+ * that includes it may live at any depth. A slider (.nn-shift) moves the image both networks
+ * see by whole pixels, as the page's experiment with shifted digits does.
  *
  * A network the reader trained on "Minibatch SGD" (widgets/widgets.js keeps it in localStorage,
  * in the same format) is offered beside the book's. With a keyboard, the drawing box takes
  * the arrow keys to move the pen and Space to lift or lower it.
  *
- * Test API: window.nnRecognizer = {ready, preprocess, predictPixels, predictCanvas,
- * preprocessCanvas, current, clear, loadTestDigit, nTestDigits, useNetwork, networks}.
+ * Test API: window.nnRecognizer = {ready, preprocess, predictPixels, predictPixelsCNN,
+ * predictCanvas, preprocessCanvas, current, clear, loadTestDigit, nTestDigits, useNetwork,
+ * networks, setShift}.
  */
 (function () {
   "use strict";
@@ -22,6 +26,7 @@
   const SCRIPT_URL = (document.currentScript && document.currentScript.src) || document.baseURI;
   const MODEL_URL = new URL("recognizer/model.json", SCRIPT_URL).href;
   const DIGITS_URL = new URL("recognizer/digits.json", SCRIPT_URL).href;
+  const CNN_URL = new URL("recognizer/cnn.json", SCRIPT_URL).href;
   const BRUSH_FRACTION = 1 / 12;  // stroke width as a fraction of the canvas: MNIST-like strokes
 
   // ---------------------------------------------------------------- loading the exported files
@@ -157,6 +162,45 @@
     return image;
   }
 
+  // 784 pixels moved k pixels to the right (left if k < 0); ink pushed out is lost.
+  function shiftRight(pixels, k) {
+    const moved = new Float32Array(784);
+    for (let r = 0; r < 28; r++) {
+      for (let c = 0; c < 28; c++) {
+        const from = c - k;
+        if (from >= 0 && from < 28) moved[r * 28 + c] = pixels[r * 28 + from];
+      }
+    }
+    return moved;
+  }
+
+  // A bar chart, one column per digit, in container; returns show(probs).
+  function barChart(container, who) {
+    const columns = [];
+    for (let d = 0; d < 10; d++) {
+      const column = document.createElement("div");
+      column.className = "nn-bar";
+      column.innerHTML = '<span class="nn-bar-value"></span><span class="nn-bar-track">' +
+        '<span class="nn-bar-fill"></span></span><span class="nn-bar-digit">' + d + "</span>";
+      container.appendChild(column);
+      columns.push(column);
+    }
+    return (probs) => {
+      const top = probs ? probs.indexOf(Math.max(...probs)) : -1;
+      columns.forEach((column, d) => {
+        const p = probs ? probs[d] : 0;
+        column.querySelector(".nn-bar-fill").style.height = `${(100 * p).toFixed(1)}%`;
+        column.querySelector(".nn-bar-value").textContent =
+          probs && p >= 0.005 ? `${Math.round(100 * p)}%` : "";  // no clutter of 0% labels
+        column.classList.toggle("nn-top", d === top);
+        column.title = probs ? `${d}: ${(100 * p).toFixed(2)}%` : "";
+      });
+      container.setAttribute("aria-label", probs ? `${who}'s probabilities: ` +
+        probs.map((p, d) => `${d}: ${(100 * p).toFixed(1)}%`).join(", ") : "No digit yet");
+      return top;
+    };
+  }
+
   // ---------------------------------------------------------------- the widget
 
   function setUp(root) {
@@ -172,22 +216,30 @@
     const bars = root.querySelector(".nn-bars");
     const choice = root.querySelector(".nn-network");
     const pen = root.querySelector(".nn-pen");
+    const cnnPanel = root.querySelector(".nn-cnn");  // the CNN's bars and feature maps
+    const shiftInput = root.querySelector(".nn-shift");
+    const shiftLabel = root.querySelector(".nn-shift-value");
 
-    let layers = null, digits = null;
+    let layers = null, digits = null, cnn = null;
     const networks = {};  // "book" and, if the reader trained one, "yours": their layers
-    let current = { source: "empty", pixels: null, probs: null, index: null, label: null };
+    // pixels: the prepared image; input: what the networks see, pixels moved by `shift`
+    let current = { source: "empty", pixels: null, input: null, probs: null, probsCNN: null,
+                    index: null, label: null };
+    let shift = 0;
     let drawing = null;  // {id, x, y} while a pointer draws
     let pending = false;
 
-    // bar chart: one column per digit
-    const columns = [];
-    for (let d = 0; d < 10; d++) {
-      const column = document.createElement("div");
-      column.className = "nn-bar";
-      column.innerHTML = '<span class="nn-bar-value"></span><span class="nn-bar-track">' +
-        '<span class="nn-bar-fill"></span></span><span class="nn-bar-digit">' + d + "</span>";
-      bars.appendChild(column);
-      columns.push(column);
+    const showBars = barChart(bars, "The MLP");
+    const showBarsCNN = cnnPanel ? barChart(cnnPanel.querySelector(".nn-cnn-bars"), "The CNN") : null;
+    const mapCanvases = cnnPanel ? Array.from(cnnPanel.querySelectorAll(".nn-map")) : [];
+
+    // current.input, .probs and .probsCNN from current.pixels and the shift
+    function run() {
+      current.input = current.pixels ? (shift ? shiftRight(current.pixels, shift) : current.pixels) : null;
+      current.probs = current.input && layers ? forward(current.input, layers) : null;
+      const out = current.input && cnn ? window.nnCNN.forward(current.input, cnn) : null;
+      current.probsCNN = out ? out.probs : null;
+      current.maps = out ? out.maps : null;
     }
 
     function ink() {
@@ -195,6 +247,22 @@
       const values = new Float32Array(canvas.width * canvas.height);
       for (let k = 0; k < values.length; k++) values[k] = data[4 * k + 3] / 255;  // alpha = ink
       return values;
+    }
+
+    function showMaps(maps) {  // the CNN's first feature maps, -1 blue, 0 white, 1 red
+      mapCanvases.forEach((mapCanvas, k) => {
+        const mapCtx = mapCanvas.getContext("2d");
+        const image = mapCtx.createImageData(28, 28);
+        for (let q = 0; q < 784; q++) {
+          const v = maps ? maps[k * 784 + q] : 0;
+          const a = Math.round(255 * (1 - Math.abs(v)));  // the other two channels
+          image.data[4 * q] = v > 0 ? 255 : a;  // red for positive values
+          image.data[4 * q + 1] = a;
+          image.data[4 * q + 2] = v < 0 ? 255 : a;  // blue for negative values
+          image.data[4 * q + 3] = 255;
+        }
+        mapCtx.putImageData(image, 0, 0);
+      });
     }
 
     function showInput(pixels) {
@@ -212,42 +280,47 @@
     }
 
     function showProbs(probs) {
-      const top = probs ? probs.indexOf(Math.max(...probs)) : -1;
-      columns.forEach((column, d) => {
-        const p = probs ? probs[d] : 0;
-        column.querySelector(".nn-bar-fill").style.height = `${(100 * p).toFixed(1)}%`;
-        column.querySelector(".nn-bar-value").textContent =
-          probs && p >= 0.005 ? `${Math.round(100 * p)}%` : "";  // no clutter of 0% labels
-        column.classList.toggle("nn-top", d === top);
-        column.title = probs ? `${d}: ${(100 * p).toFixed(2)}%` : "";
-      });
+      const top = showBars(probs);
       root.dataset.prediction = probs ? String(top) : "";
-      bars.setAttribute("aria-label", probs ? "The network's probabilities: " +
-        probs.map((p, d) => `${d}: ${(100 * p).toFixed(1)}%`).join(", ") : "No digit yet");
+      if (showBarsCNN) {
+        const topCNN = showBarsCNN(current.probsCNN);
+        root.dataset.predictionCnn = current.probsCNN ? String(topCNN) : "";
+        const cnnStatus = cnnPanel.querySelector(".nn-cnn-status");
+        cnnStatus.innerHTML = current.probsCNN ? `The CNN says <strong>${topCNN}</strong> ` +
+          `(${percent(current.probsCNN[topCNN])} probability).` : (cnn ? "" : cnnStatus.innerHTML);
+        showMaps(current.maps);
+      }
       if (!probs) {
         status.textContent = layers ? "Draw a digit from 0 to 9 in the box." : status.textContent;
       } else {
-        status.innerHTML = `The network says <strong>${top}</strong> (${percent(probs[top])} probability).`;
+        const who = cnnPanel ? "The MLP" : "The network";
+        status.innerHTML = `${who} says <strong>${top}</strong> (${percent(probs[top])} probability).`;
       }
     }
 
     function show() {
-      showInput(current.pixels);
+      showInput(current.input);
       showProbs(current.probs);
       const test = current.source === "test";
-      truth.textContent = test ? `MNIST test digit #${current.index}, true label ${current.label}: ` +
-        `the network is ${root.dataset.prediction === String(current.label) ? "right" : "wrong"}.` : "";
-      caption.textContent = test
+      const verdict = (prediction) => (prediction === String(current.label) ? "right" : "wrong");
+      truth.textContent = !test ? "" : `MNIST test digit #${current.index}, true label ` +
+        `${current.label}: ` + (cnnPanel && cnn
+          ? `the MLP is ${verdict(root.dataset.prediction)}, ` +
+            `the CNN is ${verdict(root.dataset.predictionCnn)}.`
+          : `the network is ${verdict(root.dataset.prediction)}.`);
+      const moved = shift ? ` Moved ${Math.abs(shift)} px to the ${shift > 0 ? "right" : "left"}.` : "";
+      caption.textContent = (test
         ? "What the network sees: the test digit's 28 x 28 pixels, as MNIST stores them."
-        : "What the network sees: the drawing as 28 x 28 pixels, prepared like an MNIST digit.";
+        : "What the network sees: the drawing as 28 x 28 pixels, prepared like an MNIST digit.") +
+        moved;
     }
 
     function predictDrawing() {
       pending = false;
       if (current.source === "test") return current.probs;
       const pixels = preprocess(ink(), canvas.width, canvas.height);
-      current = { source: pixels ? "drawing" : "empty", pixels: pixels,
-                  probs: pixels && layers ? forward(pixels, layers) : null, index: null, label: null };
+      current = { source: pixels ? "drawing" : "empty", pixels: pixels, index: null, label: null };
+      run();
       show();
       return current.probs;
     }
@@ -261,7 +334,8 @@
 
     function clear() {
       ctx.clearRect(0, 0, canvas.width, canvas.height);
-      current = { source: "empty", pixels: null, probs: null, index: null, label: null };
+      current = { source: "empty", pixels: null, index: null, label: null };
+      run();
       show();
     }
 
@@ -283,10 +357,10 @@
       smallCtx.putImageData(image, 0, 0);
       ctx.imageSmoothingEnabled = false;
       ctx.drawImage(small, 0, 0, canvas.width, canvas.height);
-      current = { source: "test", pixels: pixels, probs: forward(pixels, layers),
-                  index: index, label: digits.labels[index] };
+      current = { source: "test", pixels: pixels, index: index, label: digits.labels[index] };
+      run();
       show();
-      return { index: index, label: current.label, probs: current.probs };
+      return { index: index, label: current.label, probs: current.probs, probsCNN: current.probsCNN };
     }
 
     function point(event) {
@@ -385,7 +459,7 @@
       layers = networks[name];
       if (choice) choice.value = name;
       if (current.source === "test") {
-        current.probs = forward(current.pixels, layers);
+        run();
         show();
       } else {
         predictDrawing();
@@ -408,6 +482,17 @@
     }
     if (choice) choice.addEventListener("change", () => useNetwork(choice.value));
 
+    // The slider: both networks see the image moved k pixels to the right.
+    function setShift(k) {
+      shift = Math.max(-6, Math.min(6, Math.round(k)));
+      if (shiftInput) shiftInput.value = String(shift);
+      if (shiftLabel) shiftLabel.textContent = `${shift > 0 ? "+" : ""}${shift} px`;
+      run();
+      show();
+      return current.probs;
+    }
+    if (shiftInput) shiftInput.addEventListener("input", () => setShift(Number(shiftInput.value)));
+
     ctx.lineWidth = canvas.width * BRUSH_FRACTION;
     ctx.lineCap = "round";
     ctx.lineJoin = "round";
@@ -427,8 +512,11 @@
     status.textContent = "Loading the network...";
     show();
 
-    const ready = Promise.all([fetchJSON(MODEL_URL), fetchJSON(DIGITS_URL)]).then(([model, tests]) => {
+    const files = [fetchJSON(MODEL_URL), fetchJSON(DIGITS_URL)];
+    if (cnnPanel) files.push(fetchJSON(CNN_URL));
+    const ready = Promise.all(files).then(([model, tests, cnnJSON]) => {
       networks.book = layers = parseModel(model);
+      if (cnnJSON) cnn = window.nnCNN.parse(cnnJSON);
       digits = parseDigits(tests);
       const yours = storedNetwork();
       if (yours && choice) {
@@ -448,6 +536,7 @@
       predictDrawing();  // the reader may have drawn while the weights were loading
     }).catch((error) => {
       root.classList.add("nn-failed");
+      if (cnnPanel) cnnPanel.querySelector(".nn-cnn-status").textContent = "";
       status.textContent = `Could not load the network (${error.message}). ` +
         "If you opened this page as a file, serve the book over HTTP instead, " +
         "e.g. with python -m http.server in its folder.";
@@ -462,14 +551,18 @@
         return image ? Array.from(image) : null;
       },
       predictPixels: (pixels) => forward(pixels, layers),
+      predictPixelsCNN: (pixels) => window.nnCNN.forward(pixels, cnn).probs,
+      setShift: setShift,
       predictCanvas: () => predictDrawing(),
       preprocessCanvas: () => {
         const image = preprocess(ink(), canvas.width, canvas.height);
         return image ? Array.from(image) : null;
       },
       current: () => ({
-        source: current.source, index: current.index, label: current.label,
-        probs: current.probs, pixels: current.pixels ? Array.from(current.pixels) : null,
+        source: current.source, index: current.index, label: current.label, shift: shift,
+        probs: current.probs, probsCNN: current.probsCNN,
+        pixels: current.pixels ? Array.from(current.pixels) : null,
+        input: current.input ? Array.from(current.input) : null,
       }),
       clear: clear,
       loadTestDigit: loadTestDigit,

@@ -8,7 +8,7 @@ import time
 
 import torch
 
-from nnbook import metrics
+from nnbook import metrics, model
 
 
 # fmt: off
@@ -134,11 +134,13 @@ def shift_images(Xb, dx, dy):
 # Shown on the pages "Minibatch SGD" and "torch.nn": the signature wrapped to fit the page.
 def minibatch_sgd(X, y, parameters, epochs, batch_size, lr, momentum,
                   max_shift, seed, X_val=None, y_val=None,
-                  gradients=short_gradients, schedule=cosine_lr):
+                  gradients=short_gradients, schedule=cosine_lr,
+                  forward=model.forward):
     """Minibatch SGD; returns the history of each epoch (Minibatch SGD).
 
     Shuffled batches, random shifts, momentum, a cosine learning rate
-    (or another schedule(step, total_steps, lr)).
+    (or another schedule(step, total_steps, lr)); gradients and forward
+    are the network's (the MLP's by default).
     history["seconds"] is the training time up to the end of each epoch.
     """
     g = torch.Generator().manual_seed(seed)
@@ -169,7 +171,8 @@ def minibatch_sgd(X, y, parameters, epochs, batch_size, lr, momentum,
         history["train_loss"].append(sum(batch_losses) / n_batches)
         history["seconds"].append(seconds)
         if X_val is not None:
-            val_loss, val_accuracy = metrics.evaluate(parameters, X_val, y_val)
+            val_loss, val_accuracy = metrics.evaluate(parameters, X_val, y_val,
+                                                      forward)
             history["val_loss"].append(val_loss)
             history["val_accuracy"].append(val_accuracy)
     return history

@@ -41,9 +41,12 @@ NEEDS = {
     # the network of "Minibatch SGD" (its 30 epochs, cache.run)
     "errors": ["minibatch"],
     "torch_nn": ["minibatch"],
-    "recognizer": ["minibatch"],
+    # the CNN of "A convolutional network" (cache.run), shown beside the MLP
+    "recognizer": ["minibatch", "cnn"],
+    # the MLP of "Minibatch SGD", compared with the CNN
+    "cnn": ["minibatch"],
 }
-TIMED = ["data", "forward_pass", "short_backward", "minibatch", "torch_nn"]
+TIMED = ["data", "forward_pass", "short_backward", "minibatch", "torch_nn", "cnn"]
 
 
 def pages(root=ROOT):
