@@ -309,10 +309,10 @@
             `the CNN is ${verdict(root.dataset.predictionCnn)}.`
           : `the network is ${verdict(root.dataset.prediction)}.`);
       const moved = shift ? ` Moved ${Math.abs(shift)} px to the ${shift > 0 ? "right" : "left"}.` : "";
-      caption.textContent = (test
-        ? "What the network sees: the test digit's 28 x 28 pixels, as MNIST stores them."
-        : "What the network sees: the drawing as 28 x 28 pixels, prepared like an MNIST digit.") +
-        moved;
+      const sees = cnnPanel ? "What the networks see" : "What the network sees";
+      caption.textContent = sees + (test
+        ? ": the test digit's 28 x 28 pixels, as MNIST stores them."
+        : ": the drawing as 28 x 28 pixels, prepared like an MNIST digit.") + moved;
     }
 
     function predictDrawing() {

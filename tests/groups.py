@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
 GROUPS = {
-    "unit": ["build_tool", "cache", "conv", "data", "export", "fresh_pages", "gradcheck", "metrics",
-             "model", "plots", "style", "sync", "timing", "train", "version", "widget_data",
-             "workflows"],
+    "unit": ["build_tool", "cache", "cnn", "conv", "data", "export", "fresh_pages", "gradcheck",
+             "metrics", "model", "plots", "style", "sync", "timing", "train", "version",
+             "widget_data", "workflows"],
     "training": [],  # tests marked @pytest.mark.training
     "book": ["pages", "reader_notebooks"],
     "browser": ["browser", "site", "widgets"],

@@ -2,8 +2,8 @@
 
 Needs, and fails (never skips) without them:
 - the built site: `jupyter-book build .` first, so that _build/html (or $NNBOOK_SITE) holds
-  chapters/recognizer.html and _static/recognizer/{model.json,digits.json} (written by the
-  minibatch page's export cell);
+  chapters/recognizer.html and _static/recognizer/{model.json,cnn.json,digits.json} (written
+  by the recognizer page's export cells);
 - the Python package playwright and a Chromium, as tools/browser.py finds it: $CHROMIUM, else
   chromium (or Chrome) on the PATH, else /usr/bin/chromium, else the one
   `playwright install chromium` downloads.
@@ -20,7 +20,7 @@ import pytest
 import torch
 
 from conftest import SITE, Tab
-from nnbook import export, model
+from nnbook import cnn, export, model
 
 PAGE = "chapters/recognizer.html"
 
@@ -47,6 +47,8 @@ def site():
         "_static/recognizer.css",
         "_static/recognizer/model.json",
         "_static/recognizer/digits.json",
+        "_static/recognizer/cnn.json",
+        "_static/cnn.js",
     ]
     missing = [name for name in needed if not (SITE / name).is_file()]
     if missing:
@@ -95,10 +97,14 @@ class Recognizer(Tab):
             const root = document.getElementById('nn-recognizer');
             return {
                 prediction: root.dataset.prediction,
-                heights: Array.from(root.querySelectorAll('.nn-bar-fill'),
+                heights: Array.from(root.querySelectorAll('.nn-bars .nn-bar-fill'),
                                     e => parseFloat(e.style.height || '0')),
                 status: root.querySelector('.nn-status').textContent,
                 truth: root.querySelector('.nn-truth').textContent,
+                predictionCnn: root.dataset.predictionCnn,
+                heightsCnn: Array.from(root.querySelectorAll('.nn-cnn-bars .nn-bar-fill'),
+                                       e => parseFloat(e.style.height || '0')),
+                statusCnn: root.querySelector('.nn-cnn-status').textContent,
             };
         }""")
 
@@ -121,6 +127,17 @@ def exported(site):
     parameters = export.load_model(site / "_static" / "recognizer" / "model.json")
     images, labels = export.load_digits(site / "_static" / "recognizer" / "digits.json")
     return parameters, images, labels
+
+
+@pytest.fixture(scope="session")
+def exported_cnn(site):
+    """The CNN's parameters, decoded from the file the page loads."""
+    return export.load_cnn(site / "_static" / "recognizer" / "cnn.json")
+
+
+def _python_probs_cnn(parameters, X):
+    X = torch.as_tensor(X, dtype=torch.float32).reshape(-1, 784)
+    return torch.softmax(cnn.forward(X, parameters), 1)
 
 
 def _python_probs(parameters, X):
@@ -281,3 +298,77 @@ def test_preprocessing_matches_python_reference(recognizer):
         recognizer.js("() => window.nnRecognizer.preprocess(new Array(100).fill(0), 10, 10)")
         is None
     )
+
+
+def test_200_test_digits_same_cnn_predictions_as_python(recognizer, exported, exported_cnn):
+    _, images, labels = exported
+    probs_js = torch.tensor(
+        recognizer.js(
+            "pixels => pixels.map(p => window.nnRecognizer.predictPixelsCNN(p))",
+            images.tolist(),
+        ),
+        dtype=torch.float64,
+    )  # (200, 10)
+    probs_py = _python_probs_cnn(exported_cnn, images).double()  # (200, 10)
+    print(
+        f"CNN: JS and Python agree on "
+        f"{(probs_js.argmax(1) == probs_py.argmax(1)).double().mean().item():.1%} of the 200 "
+        f"test digits; max |probability difference| {(probs_js - probs_py).abs().max():.2e}"
+    )
+    assert torch.equal(probs_js.argmax(1), probs_py.argmax(1))
+    assert (probs_js - probs_py).abs().max() < 1e-4  # float64 in JS, float32 in PyTorch
+    assert (probs_js.argmax(1) == labels).double().mean() >= 0.97  # the trained weights
+
+
+def test_test_digit_shows_both_networks_and_the_feature_maps(recognizer, exported, exported_cnn):
+    parameters, images, labels = exported
+    result = recognizer.js("() => window.nnRecognizer.loadTestDigit(3)")
+    shown = recognizer.shown()
+    expected = _python_probs_cnn(exported_cnn, images[3])[0]
+    assert np.allclose(result["probsCNN"], expected.numpy(), atol=1e-5)
+    assert shown["predictionCnn"] == str(expected.argmax().item())
+    assert abs(sum(shown["heightsCnn"]) - 100) < 1
+    assert f"says {expected.argmax().item()}" in shown["statusCnn"]
+    assert "the MLP is" in shown["truth"] and "the CNN is" in shown["truth"]
+    # the first feature maps: 8 canvases, colored where the digit is
+    colored = recognizer.js("""() => Array.from(document.querySelectorAll('#nn-recognizer .nn-map'),
+        c => { const d = c.getContext('2d').getImageData(0, 0, 28, 28).data;
+               let n = 0; for (let k = 0; k < d.length; k += 4) n += d[k] !== d[k + 2];
+               return n; })""")
+    assert len(colored) == 8 and all(n > 20 for n in colored), colored
+
+
+def test_shifting_the_image_moves_what_both_networks_see(recognizer, exported, exported_cnn):
+    parameters, images, _ = exported
+    recognizer.js("() => window.nnRecognizer.loadTestDigit(0)")
+    slider = recognizer.page.locator("#nn-recognizer .nn-shift")
+    slider.fill("4")  # as a reader drags it: the input event
+    current = recognizer.js("() => window.nnRecognizer.current()")
+    assert current["shift"] == 4
+    moved = torch.zeros(28, 28)
+    moved[:, 4:] = images[0].view(28, 28)[:, :24]
+    assert np.allclose(current["input"], moved.view(-1).numpy())
+    assert np.allclose(current["probs"], _python_probs(parameters, moved)[0].numpy(), atol=1e-5)
+    assert np.allclose(
+        current["probsCNN"], _python_probs_cnn(exported_cnn, moved)[0].numpy(), atol=1e-5
+    )
+    assert "4 px" in recognizer.page.locator("#nn-recognizer .nn-shift-value").inner_text()
+    assert "Moved 4 px to the right" in recognizer.page.locator(
+        "#nn-recognizer .nn-caption").inner_text()  # fmt: skip
+    recognizer.js("() => window.nnRecognizer.setShift(0)")
+    assert np.allclose(recognizer.js("() => window.nnRecognizer.current()")["input"], images[0])
+
+
+@pytest.mark.parametrize("digit", ["3", "7"])
+def test_drawn_digit_shifted_and_unshifted_both_networks(recognizer, digit):
+    """A drawn digit, read by both networks as drawn, then moved 2 and 5 pixels."""
+    recognizer.draw(STROKES[digit])
+    answers = {}
+    for k in [0, 2, 5]:
+        probs = recognizer.js(f"() => window.nnRecognizer.setShift({k})")
+        current = recognizer.js("() => window.nnRecognizer.current()")
+        assert probs == current["probs"] and current["shift"] == k
+        answers[k] = (int(np.argmax(current["probs"])), int(np.argmax(current["probsCNN"])))
+    print(f"drawn {digit}: (MLP, CNN) answers by shift {answers}")
+    assert answers[0] == (int(digit), int(digit))  # both read the unshifted drawing
+    assert answers[2][1] == int(digit)  # the CNN still reads it 2 px away

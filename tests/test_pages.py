@@ -237,6 +237,31 @@ def test_torch_nn_matches_the_manual_network():
     assert abs(manual - nn) <= 0.005
 
 
+def test_convolution_page_checks_every_gradient_against_autograd():
+    text = text_of("convolution")
+    rows = CMP_LINE.findall(text)
+    assert [name for name, *_ in rows] == ["x", "W", "b", "h"]
+    assert all(approximate == "True" for _, _, approximate, _ in rows)
+    assert rows[-1][1] == "True"  # max pooling: exactly autograd's gradient, ties included
+    assert glued("convolution", "equivariance_error") == 0
+
+
+def test_cnn_page_gradients_training_and_one_test_measurement():
+    rows = CMP_LINE.findall(text_of("cnn"))
+    assert [name for name, *_ in rows] == ["W1", "b1", "W2", "b2", "W3", "b3", "W4", "b4"]
+    assert all(approximate == "True" for _, _, approximate, _ in rows)
+    # the learning rate is chosen on validation data; the recognizer repeats the same call
+    assert glued("cnn", "lr_best") == glued("recognizer", "cnn_lr")
+    assert glued("cnn", "val_accuracy_cnn") > glued("cnn", "val_accuracy_mlp")
+    assert glued("cnn", "train_seconds") <= 120  # the training budget on 2 cores, with margin
+    test_cnn, test_mlp = glued("cnn", "test_accuracy_cnn"), glued("cnn", "test_accuracy_mlp")
+    assert test_mlp == glued("minibatch", "test_accuracy")  # the same MLP
+    assert test_cnn == glued("recognizer", "test_accuracy_cnn")  # the exported CNN
+    assert test_cnn > test_mlp and glued("cnn", "difference_in_sd") > 3
+    assert glued("cnn", "cnn_shift4") > glued("cnn", "mlp_shift4") + 0.03
+    assert glued("cnn", "loss_gap") < 1e-3  # torch.nn trains the same way
+
+
 def test_every_page_is_executed_where_jupyter_book_reads_with_current_dependencies():
     """After a build, each page's current code has an executed notebook in the execution
     cache, executed since the nnbook code it imports last changed (tools/pages.py)."""

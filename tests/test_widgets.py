@@ -380,7 +380,7 @@ def test_recognizer_draws_with_the_keyboard(open_page):
     assert current["source"] == "drawing" and current["probs"] is not None
     assert np.argmax(current["probs"]) == 1  # a vertical stroke is a 1
     bars = tab.page.locator("#nn-recognizer .nn-bars").get_attribute("aria-label")
-    assert bars.startswith("The network's probabilities: 0:")
+    assert bars.startswith("The MLP's probabilities: 0:")
 
 
 def test_widget_files_stay_under_two_megabytes_per_page():
