@@ -1,6 +1,6 @@
 """How fast the book builds and how fast its training code runs, on this machine.
 
-    python benchmarks/run.py                 # everything (about 25 minutes on 2 cores)
+    python benchmarks/run.py                 # everything (about 30 minutes on 2 cores)
     python benchmarks/run.py --skip-build    # the code only (about 4 minutes)
     python benchmarks/run.py --repeats 5     # more runs per figure
 
@@ -23,7 +23,10 @@ knows), so your own _build/ is left alone.
 4. Minibatch training, the run of chapters/minibatch.md: time to 98% validation accuracy with
    the hand-written backward pass, with torch.nn and autograd, and with torch.compile (the
    test set is left alone, as in the book: it is measured once per final model, on the page).
-5. The explorable figures in headless Chromium (needs the built book, _build/html, and
+5. The convolutional network of chapters/cnn.md: one epoch (50,000 images, batches of 128) of
+   its hand-written backward pass (`cnn.gradients`, im2col) against the same network in
+   torch.nn with autograd, the two taking turns.
+6. The explorable figures in headless Chromium (needs the built book, _build/html, and
    Chromium, as the browser tests do): one epoch of the trainer's JavaScript (nnbook/mlp.js)
    over its 10,000 images with batches of 128, and the time each slider figure takes to redraw.
 """
@@ -46,7 +49,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from nnbook import data, model, train
+from nnbook import cnn, data, model, train
 
 ROOT = Path(__file__).resolve().parents[1]
 N_HIDDEN = 100
@@ -447,6 +450,52 @@ def minibatch_benchmark(ds, repeats, target=0.98):
     )
 
 
+def cnn_benchmark(ds, repeats, batch_size=128, lr=0.1):
+    """Seconds per training epoch of the CNN: by hand (im2col) and with torch.nn, in turns."""
+    print(f"## 5. The convolutional network: one training epoch (median of {repeats})\n",
+          flush=True)  # fmt: skip
+    train_x, train_y = data.to_tensors(ds["train"])
+    X_train, y_train = train_x.view(-1, 784)[:50000], train_y[:50000]
+    net = nn.Sequential(
+        nn.Unflatten(1, (1, 28, 28)),
+        nn.Conv2d(1, 8, 5, padding=2), nn.Tanh(), nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 5), nn.Tanh(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(400, 100), nn.Tanh(), nn.Linear(100, 10),
+    )  # fmt: skip
+    optimizer = torch.optim.SGD(net.parameters(), lr=lr, momentum=0.9)
+
+    def by_hand():
+        train.minibatch_sgd(X_train, y_train, cnn.initialize(seed=1), epochs=1,
+                            batch_size=batch_size, lr=lr, momentum=0.9, max_shift=2, seed=0,
+                            gradients=cnn.gradients, forward=cnn.forward)  # fmt: skip
+
+    def with_torch_nn():
+        g = torch.Generator().manual_seed(0)
+        perm = torch.randperm(len(X_train), generator=g)
+        for i in range(len(X_train) // batch_size):
+            idx = perm[i * batch_size : (i + 1) * batch_size]
+            loss = F.cross_entropy(net(X_train[idx]), y_train[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+
+    seconds = {"hand-written (`cnn.gradients`, im2col)": [], "`torch.nn` + autograd": []}
+    for _ in range(repeats):
+        for name, run in zip(seconds, [by_hand, with_torch_nn]):  # in turns
+            start = time.perf_counter()
+            run()
+            seconds[name].append(time.perf_counter() - start)
+    first = statistics.median(next(iter(seconds.values())))
+    table(
+        ["", "s per epoch", "runs (s)", "vs hand-written"],
+        [
+            (name, f"{statistics.median(v):.1f}", ", ".join(f"{t:.1f}" for t in v),
+             f"{statistics.median(v) / first:.2f}")
+            for name, v in seconds.items()
+        ],
+    )  # fmt: skip
+
+
 def _compile_works():
     """None if torch.compile compiles and runs a small network here, else the reason."""
     try:
@@ -481,6 +530,7 @@ def main(argv=None):
     train_x, train_y = data.to_tensors(ds["train"])
     full_batch_benchmark(train_x.view(-1, 784), train_y, args.epochs, args.repeats)
     minibatch_benchmark(ds, args.repeats)
+    cnn_benchmark(ds, args.repeats)
     browser_benchmark(args.repeats)
     print(f"All of this took {(time.perf_counter() - start) / 60:.1f} minutes.")
 
