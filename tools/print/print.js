@@ -27,7 +27,12 @@
 
   // A book's order: cover, contents, the introduction, the chapters (the single page puts the
   // chapters where the introduction has its table of contents).
-  const chapters = document.querySelector(".bd-article .toctree-wrapper");
+  // Each part of _toc.yml is a toctree of its own: their chapters go into the first, in order.
+  const [chapters, ...otherParts] = document.querySelectorAll(".bd-article .toctree-wrapper");
+  for (const part of otherParts) {
+    chapters.append(...part.childNodes);
+    part.remove();
+  }
   const intro = chapters.parentElement;
   const text = (heading) => Array.from(heading.childNodes)
     .filter((node) => !(node.classList && node.classList.contains("headerlink")))
