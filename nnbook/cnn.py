@@ -14,6 +14,11 @@ from nnbook import conv
 
 SHAPES = [(8, 1, 5, 5), (8,), (16, 8, 5, 5), (16,), (400, 100), (100,), (100, 10), (10,)]
 
+# How the page "A convolutional network" trains it with train.minibatch_sgd, starting from
+# initialize(seed=1): the epochs fixed by the time budget, the learning rate chosen there on the
+# validation images (the page asserts it). The recognizer trains (reads back) the same network.
+TRAINING = dict(epochs=6, batch_size=128, lr=0.1, momentum=0.9, max_shift=2, seed=0)
+
 
 def initialize(seed=1, gain=5 / 3, output_scale=0.1):
     """[W1, b1, W2, b2, W3, b3, W4, b4] scaled as in "Initialization", biases 0.
@@ -51,9 +56,14 @@ def forward_all(X, parameters):
                 p2=p2, where2=where2, f=f, h3=h3, logits=logits)  # fmt: skip
 
 
-def forward(X, parameters):
-    """The logits (N, 10) of images X (N, 784)."""
-    return forward_all(X, parameters)["logits"]
+def forward(X, parameters, batch_size=256):
+    """The logits (N, 10) of images X (N, 784), computed batch_size images at a time.
+
+    The same numbers as forward_all in one go, in less time and memory: the columns of
+    10,000 images would take 0.8 GB.
+    """
+    batches = [X[i : i + batch_size] for i in range(0, X.shape[0], batch_size)]
+    return torch.cat([forward_all(Xb, parameters)["logits"] for Xb in batches])  # (N, 10)
 
 
 @torch.no_grad()
@@ -63,9 +73,10 @@ def gradients(X, y, parameters):
     N = X.shape[0]
     a = forward_all(X, parameters)
     probs = torch.softmax(a["logits"], 1)  # (N, 10)
-    loss = -probs[range(N), y].log().mean()
+    rows = torch.arange(N)
+    loss = -probs[rows, y].log().mean()
     dlogits = probs.clone()
-    dlogits[range(N), y] -= 1.0
+    dlogits[rows, y] -= 1.0
     dlogits /= N  # (N, 10)
     # the affine layers, as in the MLP
     dW4 = a["h3"].T @ dlogits  # (100, 10)
@@ -82,5 +93,7 @@ def gradients(X, y, parameters):
     # the first block; the gradient of the image itself is not needed
     dh1 = conv.maxpool2d_backward(dp1, a["where1"], a["h1"].shape)  # (N, 8, 28, 28)
     dh1_pre = dh1 * (1 - a["h1"] ** 2)
-    _, dW1, db1 = conv.conv2d_backward(dh1_pre, a["cols1"], a["x"].shape, W1, padding=2)
+    _, dW1, db1 = conv.conv2d_backward(
+        dh1_pre, a["cols1"], a["x"].shape, W1, padding=2, need_dx=False
+    )
     return loss, [dW1, db1, dW2, db2, dW3, db3, dW4, db4]

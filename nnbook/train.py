@@ -130,6 +130,18 @@ def shift_images(Xb, dx, dy):
     return shifted.reshape(-1, 784)  # (B, 784)
 
 
+def shift_right(images, k):
+    """Images moved k pixels right, the empty columns black (Try it: draw a digit).
+
+    images: (..., 28, 28), or rows of 784 pixels (..., 784); the result has the same shape.
+    Unlike shift_images, which rolls, the ink pushed past the right edge is lost.
+    """
+    grid = images.reshape(-1, 28, 28)  # (n, 28, 28), whatever the shape given
+    shifted = torch.zeros_like(grid)
+    shifted[:, :, k:] = grid[:, :, : 28 - k]
+    return shifted.reshape(images.shape)
+
+
 # fmt: off
 # Shown on the pages "Minibatch SGD" and "torch.nn": the signature wrapped to fit the page.
 def minibatch_sgd(X, y, parameters, epochs, batch_size, lr, momentum,

@@ -23,6 +23,28 @@ def test_conv2d_is_torchs_with_its_gradients(stride, padding):
     assert torch.allclose(dx, x.grad) and torch.allclose(dW, W.grad) and torch.allclose(db, b.grad)
 
 
+@pytest.mark.parametrize("stride, padding", [(1, 0), (1, 2), (2, 1), (3, 0), (3, 1)])
+def test_im2col_and_col2im_are_unfold_and_fold(stride, padding):
+    g = torch.Generator().manual_seed(2)
+    x = torch.randn(2, 3, 10, 9, generator=g, dtype=torch.float64)
+    cols = conv.im2col(x, 4, 3, stride, padding)
+    assert torch.equal(cols, F.unfold(x, (4, 3), padding=padding, stride=stride))
+    dcols = torch.randn(cols.shape, generator=g, dtype=torch.float64)
+    expected = F.fold(dcols, (10, 9), (4, 3), padding=padding, stride=stride)
+    assert torch.allclose(conv.col2im(dcols, x.shape, 4, 3, stride, padding), expected)
+
+
+def test_conv2d_backward_without_dx_gives_the_same_dW_and_db():
+    g = torch.Generator().manual_seed(3)
+    x, W = torch.randn(3, 2, 8, 8, generator=g), torch.randn(4, 2, 5, 5, generator=g)
+    out, cols = conv.conv2d(x, W, torch.zeros(4), padding=2)
+    dout = torch.randn(out.shape, generator=g)
+    dx, dW, db = conv.conv2d_backward(dout, cols, x.shape, W, padding=2)
+    none, dW_only, db_only = conv.conv2d_backward(dout, cols, x.shape, W, padding=2, need_dx=False)
+    assert dx.shape == x.shape and none is None
+    assert torch.equal(dW, dW_only) and torch.equal(db, db_only)
+
+
 def test_output_size():
     assert conv.output_size(28, 5) == 24
     assert conv.output_size(28, 5, padding=2) == 28

@@ -71,6 +71,19 @@ def test_shift_images_moves_pixels():
     assert shifted[:, 9, 14].tolist() == [1.0, 1.0] and shifted.sum() == 2
 
 
+def test_shift_right_moves_pixels_and_keeps_the_shape():
+    X = torch.zeros(3, 784)
+    X[:, 10 * 28 + 12] = 1.0  # row 10, column 12
+    X[:, 5 * 28 + 27] = 1.0  # row 5, last column: pushed out
+    shifted = train.shift_right(X, 2)
+    assert shifted.shape == (3, 784)
+    assert shifted.view(3, 28, 28)[:, 10, 14].tolist() == [1.0] * 3 and shifted.sum() == 3
+    images = X.view(3, 28, 28)
+    assert torch.equal(train.shift_right(images, 2), shifted.view(3, 28, 28))
+    assert torch.equal(train.shift_right(images[0], 2), shifted.view(3, 28, 28)[0])
+    assert torch.equal(train.shift_right(images, 0), images)
+
+
 def test_minibatch_sgd_is_deterministic_and_learns(train_tensors):
     X, y = train_tensors[0][:2000], train_tensors[1][:2000]
     runs = []

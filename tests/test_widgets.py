@@ -335,7 +335,9 @@ def test_trainer_network_goes_to_the_recognizer(widget, subset):
     assert tab.page.get_by_role("button", name="Try it in the recognizer").is_disabled()
     tab.js("() => window.nnWidgets.trainer.set({seed: 7})")
     tab.page.get_by_role("button", name="Start").click()
-    tab.page.wait_for_timeout(1500)
+    # pause after the first step has been reported (a pause before it leaves "Start", not
+    # "Resume"): wait for that event, not for a time that a busy machine may not meet
+    tab.page.wait_for_function("() => window.nnWidgets.trainer.history().length > 1")
     tab.page.get_by_role("button", name="Pause").click()
     tab.page.wait_for_function(
         "() => document.querySelector('#nn-trainer button[name=run]').textContent === 'Resume'"
