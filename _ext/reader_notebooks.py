@@ -13,9 +13,9 @@ figure numbers, glossary terms, citations and glue values of the finished build)
   to the HTML book (the section, figure or glossary entry); {cite:t} and {cite:p} read
   "Author (year)" and "(Author, year)" with a link to the references page;
 - exercises become a heading, solutions a heading with their prose in a collapsible
-  <details> and their code cells collapsed; admonitions become block quotes; `(label)=`
-  targets disappear; raw HTML (the recognizer, the explorable figures) becomes a link to its
-  section (or page) of the website;
+  <details> and their code cells collapsed; admonitions become block quotes, collapsed ones
+  (class dropdown: the hints) a <details>; `(label)=` targets disappear; raw HTML (the
+  recognizer, the explorable figures) becomes a link to its section (or page) of the website;
 - a figure's caption follows its cell as "Fig. N. caption";
 - code cells tagged remove-cell (the build's plumbing: glue, checks of the prose) are left
   out, as on the page; hide-input cells keep their code, collapsed; glue outputs are dropped;
@@ -295,6 +295,9 @@ class Converter:
         if name in ADMONITIONS or name == "admonition":
             title = self.inline(arg) if name == "admonition" else name.capitalize()
             inner = _squeeze(self.blocks(body))
+            if "dropdown" in options.get("class", "").split():  # collapsed, as on the page
+                summary = f"<details><summary>{title}</summary>"
+                return [CUT, summary, "", *inner, "", "</details>", CUT]
             return ["", f"> **{title}**", ">", *[f"> {x}".rstrip() for x in inner], ""]
         if name == "glue":
             return self.glue_block(arg)

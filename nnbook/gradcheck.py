@@ -1,4 +1,8 @@
-"""Comparing hand-written gradients with autograd (taught in "The backward pass")."""
+"""Comparing hand-written gradients with autograd (taught in "The backward pass").
+
+`cmp` reports exact and approximate agreement; `check` says right or wrong, for the cells
+where the reader writes a gradient first.
+"""
 
 import torch
 
@@ -14,3 +18,20 @@ def cmp(name, dt, t):
         f"| maxdiff: {maxdiff:.2e}"
     )
     return exact, approx, maxdiff
+
+
+def check(name, dt, t):
+    """Is the hand-written gradient dt right? Compared with autograd's t.grad."""
+    if dt is None:
+        print(f"{name:15s} | not written yet: replace None with your code")
+        return None
+    dt = torch.as_tensor(dt)  # a plain number will do too
+    if dt.shape != t.grad.shape:
+        shapes = f"{tuple(dt.shape)}, not {tuple(t.grad.shape)}"
+        print(f"{name:15s} | wrong: shape {shapes}")
+        return False
+    maxdiff = (dt - t.grad).abs().max().item()
+    right = maxdiff <= 1e-5 * t.grad.abs().max().item()  # as cmp's approximate
+    verdict = "right" if right else "wrong"
+    print(f"{name:15s} | {verdict} | maxdiff: {maxdiff:.2e}")
+    return right

@@ -12,7 +12,9 @@ runtime; every page must finish within MAX_SECONDS. The times are written to
 _build/colab-times.md (the README's table comes from there).
 """
 
+import ast
 import json
+import re
 
 import nbformat
 import pytest
@@ -97,3 +99,80 @@ def test_the_notebook_runs_in_colab(results, page):
     result = results[page]
     assert not problems(result), "\n".join(problems(result))
     assert result["seconds"] <= MAX_SECONDS, f"{page}: {result['seconds']:.0f} s"
+
+
+VERDICT = re.compile(r"^(\S+)\s+\| (right|wrong: shape|wrong|not written yet)\b", re.M)
+FILL_INS = {"backward_pass": 13, "convolution": 2}  # pages: how many fill-in cells
+
+
+def _is_check(call):
+    return "check" in (getattr(call.func, "id", None), getattr(call.func, "attr", None))
+
+
+def _checks(source):
+    """The check(...) calls of a fill-in cell: {blank variable: the name check prints}."""
+    calls = [n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Call)]
+    return {c.args[1].id: c.args[0].value for c in calls if _is_check(c)}
+
+
+def _assigned(source):
+    """The names a cell assigns (a = ..., a += ..., a, b = ...)."""
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", 0)]
+        if isinstance(node, (ast.Assign, ast.AugAssign)):
+            for target in targets:
+                names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    return names
+
+
+def _answers(cells, start, blanks):
+    """The code of the answer cells after a fill-in cell: until every blank is assigned."""
+    code, missing = [], set(blanks)
+    for cell in cells[start + 1 :]:
+        if cell.cell_type == "code" and missing & _assigned(cell.source):
+            lines = cell.source.splitlines()  # without the answer's own checks
+            code.extend(x for x in lines if not re.search(r"\bcheck\(", x))
+            missing -= _assigned(cell.source)
+    assert not missing, f"no answer cell assigns {sorted(missing)}"
+    return "\n".join(code)
+
+
+@pytest.mark.parametrize("page", FILL_INS)
+def test_fill_in_cells_say_right_and_wrong(colab, tmp_path, page):
+    """Each fill-in cell of the page, answered three ways in a fresh Colab kernel: with the
+    page's answer (right), with it 1% off (wrong) and with one dimension too many (wrong:
+    shape); the blank itself says "not written yet"."""
+    folder, venv, env = colab
+    notebook = nbformat.read(NOTEBOOKS / "chapters" / f"{page}.ipynb", as_version=4)
+    cells, tried = notebook.cells, {}
+    for i in reversed(range(len(cells))):
+        if "fill-in" not in cells[i].metadata.get("tags", []):
+            continue
+        checks = _checks(cells[i].source)
+        answer = _answers(cells, i, checks)
+        calls = "\n".join(
+            x for x in cells[i].source.splitlines() if re.match(r"(gradcheck\.)?check\(", x)
+        )
+        variants = {
+            "right": "",
+            "wrong": "\n".join(f"{b} = {b} * 1.01" for b in checks),
+            "wrong: shape": "\n".join(f"{b} = {b}.unsqueeze(0)" for b in checks),
+        }
+        for expected, change in reversed(variants.items()):
+            source = "\n".join([answer, change, calls])
+            cells.insert(i + 1, nbformat.v4.new_code_cell(source))
+            tried[id(cells[i + 1])] = (expected, set(checks.values()))
+        tried[id(cells[i])] = ("not written yet", set(checks.values()))
+    assert len(tried) == 4 * FILL_INS[page]
+    path = tmp_path / f"{page}.ipynb"
+    index = {id(c): n for n, c in enumerate(cells)}
+    nbformat.write(notebook, path)
+    result = run_notebook(venv, path, tmp_path / "work", env)
+    assert not problems(result), "\n".join(problems(result))
+    printed = {}
+    for output in result["outputs"]:
+        printed[output["cell"]] = printed.get(output["cell"], "") + output.get("text", "")
+    for key, (expected, names) in tried.items():
+        verdicts = dict(VERDICT.findall(printed.get(index[key], "")))
+        assert verdicts == dict.fromkeys(names, expected), (expected, printed.get(index[key]))

@@ -1,7 +1,7 @@
 import torch
 import torch.nn.functional as F
 
-from nnbook.gradcheck import cmp
+from nnbook.gradcheck import check, cmp
 
 N = 60000  # the backward pass's gradients carry the factor 1/N of the mean
 
@@ -84,3 +84,36 @@ def test_nan_fails():
     broken = grad.clone()
     broken[1, 2] = float("nan")
     assert not cmp("W", broken, _with_grad(grad))[1]
+
+
+def test_check_says_not_yet_for_a_blank(capsys):
+    assert check("W", None, _with_grad(_randn(3, 4))) is None
+    assert "not written yet" in capsys.readouterr().out
+
+
+def test_check_says_right_within_the_tolerance_and_wrong_beyond(capsys):
+    grad = _randn(3, 4)
+    assert check("W", grad * (1 + 1e-7), _with_grad(grad)) is True
+    assert check("W", grad * (1 + 1e-3), _with_grad(grad)) is False
+    assert check("W", torch.zeros_like(grad), _with_grad(grad)) is False
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("|")[1].strip() for line in lines] == ["right", "wrong", "wrong"]
+
+
+def test_check_judges_small_gradients_by_their_own_size():
+    dlogits = _dlogits()  # mostly below 1e-8: an absolute tolerance would accept zeros
+    assert check("logits", dlogits.clone(), _with_grad(dlogits)) is True
+    assert check("logits", 1.0005 * dlogits, _with_grad(dlogits)) is False
+
+
+def test_check_says_wrong_for_a_wrong_shape_even_if_it_broadcasts(capsys):
+    grad = _randn(5, 1)  # like counts_sum_inv
+    summed = grad.flatten()  # (5,): the sum without keepdim
+    assert check("r", summed, _with_grad(grad)) is False
+    assert "wrong: shape (5,), not (5, 1)" in capsys.readouterr().out
+
+
+def test_check_takes_a_plain_number():
+    t = _with_grad(torch.tensor(-0.25))
+    assert check("w", -0.25, t) is True
+    assert check("w", 0.25, t) is False

@@ -144,6 +144,54 @@ def test_backward_page_every_manual_gradient_matches_autograd():
         assert approximate == "True", f"d{name} differs from autograd by {maxdiff}"
 
 
+FILL_INS = {"backward_pass": (13, 20), "convolution": (2, 3)}  # page: (cells, blanks)
+
+
+@pytest.mark.parametrize("page", FILL_INS)
+def test_every_fill_in_has_two_hints_then_a_collapsed_answer(page):
+    """Each cell where the reader writes a gradient (tag fill-in) assigns None to its blanks
+    and checks them; two hints follow (the shape, then the local derivative), then the
+    answer, collapsed: the code cells that assign the blanks are hide-input or inside a
+    solution, and a listing of nnbook's answer (a *_backward) is hide-output. As built, every
+    blank says "not written yet"; the answers are checked as before."""
+    notebook, _ = run_page(page)
+    cells = notebook.cells
+    fill_ins = [i for i, c in enumerate(cells) if "fill-in" in c.metadata.get("tags", [])]
+    blanks_total = 0
+    for i in fill_ins:
+        blanks = re.findall(r"^(d\w+) += None\b", cells[i].source, re.M)
+        assert blanks and all(f", {b}, " in cells[i].source for b in blanks), cells[i].source
+        blanks_total += len(blanks)
+        after = cells[i + 1 :]
+        first_code = next(n for n, c in enumerate(after) if c.cell_type == "code")
+        between = "\n".join(c.source for c in after[:first_code])
+        hint1, hint2 = between.find("Hint 1: the shape"), between.find("Hint 2: the local")
+        assert 0 <= hint1 < hint2, cells[i].source
+        missing = set(blanks)
+        for n, cell in enumerate(after):
+            if cell.cell_type != "code" or not missing:
+                continue
+            tags = cell.metadata.get("tags", [])
+            if re.match(r"nnbook\.source\(.*_backward\)", cell.source):  # nnbook's answer
+                assert "hide-output" in tags, cell.source
+            assigned = {
+                name.id
+                for node in ast.parse(cell.source).body
+                if isinstance(node, (ast.Assign, ast.AugAssign))
+                for target in getattr(node, "targets", [getattr(node, "target", None)])
+                for name in ast.walk(target)
+                if isinstance(name, ast.Name)
+            }
+            if assigned & missing:
+                inside_solution = "solution-start" in "\n".join(c.source for c in after[:n])
+                assert "hide-input" in tags or inside_solution or page == "convolution"
+                missing -= assigned
+        assert not missing, f"no answer for {missing}"
+        out = "".join(o.get("text", "") for o in cells[i].outputs)
+        assert out.count("| not written yet") == len(blanks), out
+    assert (len(fill_ins), blanks_total) == FILL_INS[page]
+
+
 # fmt: off
 DRAFT_TRAJECTORY = {0: 15.9699, 10: 10.9262, 20: 8.3451, 30: 6.7141, 40: 5.6266, 50: 4.8790,
                     60: 4.3457, 70: 3.9500, 80: 3.6406, 90: 3.3900, 99: 3.2024}

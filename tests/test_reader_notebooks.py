@@ -151,6 +151,21 @@ def test_exercises_and_solutions_stay_readable():
     assert details and all(t.rstrip().endswith("</details>") for t in details)
 
 
+def test_hints_are_collapsed_and_fill_in_cells_keep_their_tag():
+    """The backward pass's hints are <details> in the notebook (collapsed, as on the page);
+    its fill-in cells keep their tag and their blanks; its answers are collapsed."""
+    notebook = load("chapters/backward_pass")
+    hints = [t for t in markdown(notebook) if t.startswith("<details><summary>Hint")]
+    assert len(hints) == 2 * 13 and all(t.rstrip().endswith("</details>") for t in hints)
+    assert all("Hint 1: the shape" in a and "Hint 2" in b for a, b in zip(hints[::2], hints[1::2]))
+    cells = notebook["cells"]
+    fill_ins = [i for i, c in enumerate(cells) if "fill-in" in c["metadata"].get("tags", [])]
+    assert len(fill_ins) == 13
+    for i in fill_ins[:-1]:  # the last is the exercise's: its answer is the solution's code
+        answer = next(c for c in cells[i + 1 :] if c["cell_type"] == "code")
+        assert answer["metadata"]["jupyter"] == {"source_hidden": True}, answer["source"]
+
+
 def test_admonitions_are_block_quotes_and_figures_have_captions():
     texts = markdown(load("chapters/backward_pass"))
     assert any(re.search(r"^> \*\*The matrix product rule\*\*$", t, flags=re.M) for t in texts)
