@@ -1,4 +1,5 @@
-"""Figures the book draws more than once: digit grids, the network diagram, loss curves."""
+"""Figures the book draws more than once: digit grids, weight pictures, the network diagram,
+loss curves."""
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -18,6 +19,19 @@ def plot_digits(images, labels, ncols=10, titles=None, size=1.0):
             ax.set_title(titles[i] if titles is not None else str(int(labels[i])), fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def plot_weights(W, titles, axes):
+    """Columns of W (784, n) as 28 x 28 pictures on axes (Inside the network).
+
+    Red is a positive weight, blue a negative one; each picture has its own symmetric color
+    range, so it shows where the weights are large, not how large they are.
+    """
+    for column, title, ax in zip(W.T, titles, axes):
+        largest = column.abs().max().item()
+        ax.imshow(np.asarray(column).reshape(28, 28), cmap="RdBu_r", vmin=-largest, vmax=largest)
+        ax.set_title(title, fontsize=9)
+        ax.set_axis_off()
 
 
 def draw_mlp(

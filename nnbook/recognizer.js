@@ -72,7 +72,8 @@
   // BEGIN forward
   // x: 784 pixels in [0, 1]
   // layers: [{in, out, W: in * out numbers, row by row, b: out numbers}, ...]
-  function forward(x, layers) {
+  // hidden: an array that receives the activations of each hidden layer (optional)
+  function forward(x, layers, hidden = []) {
     let h = x;
     layers.forEach((layer, l) => {
       const z = Float64Array.from(layer.b);  // z = h W + b for one row h
@@ -85,6 +86,7 @@
       }
       const last = l === layers.length - 1;
       h = last ? z : z.map(Math.tanh);  // tanh in the hidden layers only
+      if (!last) hidden.push(h);
     });
     const logits = h;
     const maxLogit = Math.max(...logits);  // shift: exp cannot overflow
@@ -232,11 +234,13 @@
     const showBars = barChart(bars, "The MLP");
     const showBarsCNN = cnnPanel ? barChart(cnnPanel.querySelector(".nn-cnn-bars"), "The CNN") : null;
     const mapCanvases = cnnPanel ? Array.from(cnnPanel.querySelectorAll(".nn-map")) : [];
+    const hiddenCanvases = Array.from(root.querySelectorAll(".nn-hidden-layer"));
 
-    // current.input, .probs and .probsCNN from current.pixels and the shift
+    // current.input, .probs, .hidden and .probsCNN from current.pixels and the shift
     function run() {
       current.input = current.pixels ? (shift ? shiftRight(current.pixels, shift) : current.pixels) : null;
-      current.probs = current.input && layers ? forward(current.input, layers) : null;
+      current.hidden = [];  // the MLP's hidden activations: h1 and h2, 100 numbers each
+      current.probs = current.input && layers ? forward(current.input, layers, current.hidden) : null;
       const out = current.input && cnn ? window.nnCNN.forward(current.input, cnn) : null;
       current.probsCNN = out ? out.probs : null;
       current.maps = out ? out.maps : null;
@@ -249,20 +253,27 @@
       return values;
     }
 
-    function showMaps(maps) {  // the CNN's first feature maps, -1 blue, 0 white, 1 red
-      mapCanvases.forEach((mapCanvas, k) => {
-        const mapCtx = mapCanvas.getContext("2d");
-        const image = mapCtx.createImageData(28, 28);
-        for (let q = 0; q < 784; q++) {
-          const v = maps ? maps[k * 784 + q] : 0;
-          const a = Math.round(255 * (1 - Math.abs(v)));  // the other two channels
-          image.data[4 * q] = v > 0 ? 255 : a;  // red for positive values
-          image.data[4 * q + 1] = a;
-          image.data[4 * q + 2] = v < 0 ? 255 : a;  // blue for negative values
-          image.data[4 * q + 3] = 255;
-        }
-        mapCtx.putImageData(image, 0, 0);
-      });
+    // values in [-1, 1] (or none: white) on a square canvas: -1 blue, 0 white, 1 red
+    function paintSigned(target, values, offset = 0) {
+      const targetCtx = target.getContext("2d");
+      const image = targetCtx.createImageData(target.width, target.height);
+      for (let q = 0; q < target.width * target.height; q++) {
+        const v = values ? values[offset + q] : 0;
+        const a = Math.round(255 * (1 - Math.abs(v)));  // the other two channels
+        image.data[4 * q] = v > 0 ? 255 : a;  // red for positive values
+        image.data[4 * q + 1] = a;
+        image.data[4 * q + 2] = v < 0 ? 255 : a;  // blue for negative values
+        image.data[4 * q + 3] = 255;
+      }
+      targetCtx.putImageData(image, 0, 0);
+    }
+
+    function showMaps(maps) {  // the CNN's first feature maps, 784 values each
+      mapCanvases.forEach((mapCanvas, k) => paintSigned(mapCanvas, maps, k * 784));
+    }
+
+    function showHidden(hidden) {  // the MLP's hidden layers, 100 units each as 10 x 10
+      hiddenCanvases.forEach((layerCanvas, l) => paintSigned(layerCanvas, hidden ? hidden[l] : null));
     }
 
     function showInput(pixels) {
@@ -281,6 +292,7 @@
 
     function showProbs(probs) {
       const top = showBars(probs);
+      showHidden(probs ? current.hidden : null);
       root.dataset.prediction = probs ? String(top) : "";
       if (showBarsCNN) {
         const topCNN = showBarsCNN(current.probsCNN);
@@ -561,6 +573,7 @@
       current: () => ({
         source: current.source, index: current.index, label: current.label, shift: shift,
         probs: current.probs, probsCNN: current.probsCNN,
+        hidden: current.probs ? current.hidden.map((h) => Array.from(h)) : null,
         pixels: current.pixels ? Array.from(current.pixels) : null,
         input: current.input ? Array.from(current.input) : null,
       }),

@@ -338,6 +338,35 @@ def test_test_digit_shows_both_networks_and_the_feature_maps(recognizer, exporte
     assert len(colored) == 8 and all(n > 20 for n in colored), colored
 
 
+def test_hidden_units_of_a_test_digit_are_python_s_and_painted(recognizer, exported):
+    """The strip of hidden units: the MLP's h1 and h2 for the image, as Python computes them,
+    painted red for +1, white for 0, blue for -1; white again when the box is cleared."""
+    parameters, images, _ = exported
+    recognizer.js("() => window.nnRecognizer.loadTestDigit(5)")
+    hidden = recognizer.js("() => window.nnRecognizer.current().hidden")
+    W1, b1, W2, b2, _, _ = parameters
+    h1 = torch.tanh(torch.as_tensor(images[5], dtype=torch.float32) @ W1 + b1)  # (100,)
+    h2 = torch.tanh(h1 @ W2 + b2)  # (100,)
+    assert len(hidden) == 2
+    assert np.allclose(hidden[0], h1.numpy(), atol=1e-5)  # float64 in JS, float32 here
+    assert np.allclose(hidden[1], h2.numpy(), atol=1e-5)
+
+    def painted():
+        return recognizer.js("""() => Array.from(
+            document.querySelectorAll('#nn-recognizer .nn-hidden-layer'),
+            c => Array.from(c.getContext('2d').getImageData(0, 0, 10, 10).data))""")
+
+    for pixels, h in zip(painted(), [h1, h2]):
+        rgb = np.array(pixels).reshape(100, 4)[:, :3]  # (100, 3)
+        other = np.round(255 * (1 - np.abs(h.numpy())))  # the channels that fade
+        red = np.where(h.numpy() > 0, 255, other)
+        blue = np.where(h.numpy() < 0, 255, other)
+        assert np.abs(rgb - np.stack([red, other, blue], 1)).max() <= 1
+        assert (np.abs(h.numpy()) > 0.5).sum() > 10  # not a blank strip
+    recognizer.js("() => window.nnRecognizer.clear()")
+    assert all(set(pixels) == {255} for pixels in painted())
+
+
 def test_shifting_the_image_moves_what_both_networks_see(recognizer, exported, exported_cnn):
     parameters, images, _ = exported
     recognizer.js("() => window.nnRecognizer.loadTestDigit(0)")

@@ -31,3 +31,16 @@ def test_plot_loss_plots_every_epoch():
     (line,) = fig.axes[0].lines
     assert list(line.get_xdata()) == [0, 1, 2] and list(line.get_ydata()) == [3.0, 2.0, 1.5]
     plt.close(fig)
+
+
+def test_plot_weights_draws_each_column_with_its_own_symmetric_range():
+    W = torch.zeros(784, 3)
+    W[0, 0], W[5, 1], W[9, 2] = 2.0, -0.5, 0.1
+    fig, axes = plt.subplots(1, 3)
+    plots.plot_weights(W, ["a", "b", "c"], axes)
+    limits = [ax.images[0].get_clim() for ax in axes]
+    for (low, high), largest in zip(limits, [2.0, 0.5, 0.1]):
+        assert abs(low + largest) < 1e-6 and abs(high - largest) < 1e-6
+    assert [ax.get_title() for ax in axes] == ["a", "b", "c"]
+    assert axes[1].images[0].get_array()[0, 5] == -0.5  # pixel 5: row 0, column 5
+    plt.close(fig)

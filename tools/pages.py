@@ -40,6 +40,7 @@ NEEDS = {
     "initialization": ["minibatch"],
     # the network of "Minibatch SGD" (its 30 epochs, cache.run)
     "errors": ["minibatch"],
+    "inside": ["minibatch"],
     "torch_nn": ["minibatch"],
     # the CNN of "A convolutional network" (cache.run), shown beside the MLP
     "recognizer": ["minibatch", "cnn"],
