@@ -176,6 +176,15 @@ def test_solutions_are_open(reading_order):
     assert not labels, f"toggle buttons were printed: {labels}"
 
 
+def test_worked_answers_are_printed(text):
+    # On the page the answers after the fill-in cells are collapsed; a printed book shows them.
+    flat = re.sub(r"\s+", "", text)
+    for answer in ["dW3 = h2.T @ dlogits", "dw = x * dh_pre", "dh[:, :, u::2, v::2] = dy",
+                   "def maxpool2d_backward("]:  # fmt: skip
+        assert re.sub(r"\s+", "", answer) in flat, f"not printed: {answer}"
+    assert "Show code cell" not in text and "Hide code cell" not in text
+
+
 def test_explorable_figures_print_as_their_pictures(text):
     # print.js removes the live figures and keeps the pictures the pages draw for them, with
     # captions that say what the web version adds; no control or status line is printed

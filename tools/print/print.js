@@ -8,6 +8,8 @@
   document.querySelectorAll(".admonition.toggle-hidden")
     .forEach((el) => el.classList.remove("toggle-hidden"));
   document.querySelectorAll("details:not(.above-input)").forEach((el) => { el.open = true; });
+  // The worked answers after the fill-in cells (tag answer): collapsed on the page, printed.
+  document.querySelectorAll(".cell.tag_answer > details").forEach((el) => { el.open = true; });
   document.querySelectorAll("img[loading]").forEach((el) => { el.loading = "eager"; });
 
   // The recognizer needs a reader who draws: a note instead.
