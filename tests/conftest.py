@@ -25,6 +25,25 @@ from groups import SITE  # noqa: E402 (the built book: _build/html, or $NNBOOK_S
 
 CHAPTERS = sorted((ROOT / "chapters").glob("*.md"))
 
+# The pages where the reader writes gradients first: (fill-in cells, blanks in them).
+FILL_INS = {"backward_pass": (13, 20), "convolution": (2, 3)}
+
+
+def assigned_names(source):
+    """The names a cell's code assigns (a = ..., a += ..., a, b = ..., a[i] = ...)."""
+    import ast
+
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AugAssign):
+            targets = [node.target]
+        else:
+            continue
+        names |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return names
+
 
 def notebook_pages():
     """The pages that are MyST notebooks ("chapters/data", ...), not the glossary or references:

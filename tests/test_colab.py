@@ -19,6 +19,7 @@ import re
 import nbformat
 import pytest
 
+from conftest import FILL_INS, assigned_names
 from readers import (
     NOTEBOOKS,
     TORCH,
@@ -102,7 +103,6 @@ def test_the_notebook_runs_in_colab(results, page):
 
 
 VERDICT = re.compile(r"^(\S+)\s+\| (right|wrong: shape|wrong|not written yet)\b", re.M)
-FILL_INS = {"backward_pass": 13, "convolution": 2}  # pages: how many fill-in cells
 
 
 def _is_check(call):
@@ -115,25 +115,15 @@ def _checks(source):
     return {c.args[1].id: c.args[0].value for c in calls if _is_check(c)}
 
 
-def _assigned(source):
-    """The names a cell assigns (a = ..., a += ..., a, b = ...)."""
-    names = set()
-    for node in ast.walk(ast.parse(source)):
-        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", 0)]
-        if isinstance(node, (ast.Assign, ast.AugAssign)):
-            for target in targets:
-                names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
-    return names
-
-
 def _answers(cells, start, blanks):
     """The code of the answer cells after a fill-in cell: until every blank is assigned."""
     code, missing = [], set(blanks)
     for cell in cells[start + 1 :]:
-        if cell.cell_type == "code" and missing & _assigned(cell.source):
+        assigned = assigned_names(cell.source) if cell.cell_type == "code" else set()
+        if missing & assigned:
             lines = cell.source.splitlines()  # without the answer's own checks
             code.extend(x for x in lines if not re.search(r"\bcheck\(", x))
-            missing -= _assigned(cell.source)
+            missing -= assigned
     assert not missing, f"no answer cell assigns {sorted(missing)}"
     return "\n".join(code)
 
@@ -164,7 +154,7 @@ def test_fill_in_cells_say_right_and_wrong(colab, tmp_path, page):
             cells.insert(i + 1, nbformat.v4.new_code_cell(source))
             tried[id(cells[i + 1])] = (expected, set(checks.values()))
         tried[id(cells[i])] = ("not written yet", set(checks.values()))
-    assert len(tried) == 4 * FILL_INS[page]
+    assert len(tried) == 4 * FILL_INS[page][0]  # per fill-in cell: the blank, 3 answers
     path = tmp_path / f"{page}.ipynb"
     index = {id(c): n for n, c in enumerate(cells)}
     nbformat.write(notebook, path)

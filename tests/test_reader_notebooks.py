@@ -18,7 +18,7 @@ from myst_parser.config.main import MdParserConfig
 from myst_parser.mdit_to_docutils.base import DocutilsRenderer
 from myst_parser.parsers.mdit import create_md_parser
 
-from conftest import ROOT, SITE, notebook_pages
+from conftest import FILL_INS, ROOT, SITE, notebook_pages
 
 NOTEBOOKS = ROOT / "_build" / "notebooks"
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
@@ -156,11 +156,12 @@ def test_hints_are_collapsed_and_fill_in_cells_keep_their_tag():
     its fill-in cells keep their tag and their blanks; its answers are collapsed."""
     notebook = load("chapters/backward_pass")
     hints = [t for t in markdown(notebook) if t.startswith("<details><summary>Hint")]
-    assert len(hints) == 2 * 13 and all(t.rstrip().endswith("</details>") for t in hints)
+    n_fill_ins = FILL_INS["backward_pass"][0]
+    assert len(hints) == 2 * n_fill_ins and all(t.rstrip().endswith("</details>") for t in hints)
     assert all("Hint 1: the shape" in a and "Hint 2" in b for a, b in zip(hints[::2], hints[1::2]))
     cells = notebook["cells"]
     fill_ins = [i for i, c in enumerate(cells) if "fill-in" in c["metadata"].get("tags", [])]
-    assert len(fill_ins) == 13
+    assert len(fill_ins) == n_fill_ins
     for i in fill_ins[:-1]:  # the last is the exercise's: its answer is the solution's code
         answer = next(c for c in cells[i + 1 :] if c["cell_type"] == "code")
         assert answer["metadata"]["jupyter"] == {"source_hidden": True}, answer["source"]
