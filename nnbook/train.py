@@ -1,6 +1,7 @@
 """Training loops with the hand-written backward pass.
 
-Taught in "The training loop", "A shorter backward pass" and "Minibatch SGD".
+Taught in "The training loop", "A shorter backward pass" and "Minibatch SGD"; timed in
+"How this book is built and timed".
 """
 
 import math
@@ -12,7 +13,7 @@ from nnbook import metrics, model
 
 
 # fmt: off
-# The draft's backward pass, as the pages write it (shown on "A shorter backward pass").
+# The draft's backward pass, as the pages write it (listed in "How this book is built and timed").
 @torch.no_grad()  # gradients are written by hand: autograd records nothing
 def draft_gradients(X, y, parameters):
     """Loss and gradients, backward step by step (The backward pass)."""
@@ -31,14 +32,7 @@ def draft_gradients(X, y, parameters):
     loss = -logprobs[range(N), y].mean()
 
     # backward pass, one intermediate at a time (dX left out: nothing uses it)
-    dlogprobs = torch.zeros_like(logprobs)
-    dlogprobs[range(N), y] = -1.0 / N
-    dprobs = (1.0 / probs) * dlogprobs
-    dcounts = counts_sum_inv * dprobs
-    dcounts_sum_inv = (counts * dprobs).sum(1, keepdim=True)
-    dcounts_sum = (-counts_sum**-2) * dcounts_sum_inv
-    dcounts += torch.ones_like(counts) * dcounts_sum
-    dlogits = counts * dcounts
+    dlogits = stepwise_dlogits(logits, y)  # (N, 10)
     return loss, backward_from_logits(X, h1, h2, dlogits, parameters)
 # fmt: on
 
@@ -60,6 +54,35 @@ def short_gradients(X, y, parameters):
     dlogits[range(N), y] -= 1.0
     dlogits /= N
     return loss, backward_from_logits(X, h1, h2, dlogits, parameters)
+
+
+# fmt: off
+# The two ways from the logits to dlogits, as "A shorter backward pass" writes them; timed
+# piece by piece in "How this book is built and timed".
+def short_dlogits(logits, y):
+    """dlogits of the average NLL of softmax(logits): (probs - onehot(y)) / N."""
+    N = logits.shape[0]
+    dlogits = torch.softmax(logits, 1)
+    dlogits[torch.arange(N), y] -= 1.0
+    return dlogits / N
+
+
+def stepwise_dlogits(logits, y):
+    """dlogits by the draft's backward pass, one intermediate at a time."""
+    N = logits.shape[0]
+    counts = logits.exp()
+    counts_sum = counts.sum(1, keepdims=True)
+    counts_sum_inv = counts_sum**-1
+    probs = counts * counts_sum_inv
+    dlogprobs = torch.zeros_like(probs)
+    dlogprobs[range(N), y] = -1.0 / N
+    dprobs = (1.0 / probs) * dlogprobs
+    dcounts = counts_sum_inv * dprobs
+    dcounts_sum_inv = (counts * dprobs).sum(1, keepdim=True)
+    dcounts_sum = (-counts_sum**-2) * dcounts_sum_inv
+    dcounts += torch.ones_like(counts) * dcounts_sum
+    return counts * dcounts
+# fmt: on
 
 
 def backward_from_logits(X, h1, h2, dlogits, parameters):

@@ -45,7 +45,7 @@ def test_pages_that_compare_durations_run_alone():
         if "timing.interleaved" in page.read_text() or page.read_text().count("perf_counter") > 2
     }
     assert timing <= set(pages.TIMED), f"compare durations but share the cores: {timing}"
-    assert {"short_backward", "minibatch", "torch_nn"} <= timing
+    assert {"machine", "minibatch", "torch_nn"} <= timing
 
 
 @pytest.mark.parametrize("seed", range(20))

@@ -226,12 +226,12 @@ def test_short_backward_collapsed_gradient_matches_autograd():
     assert all(approximate == "True" for _, _, approximate, _ in rows)
 
 
-def test_short_backward_compares_times_by_their_ranges():
+def test_machine_compares_backward_times_by_their_ranges():
     """The glued comparison words follow from the glued ranges of the rounds."""
-    short = [glued("short_backward", f"seconds_short{end}") for end in ("_min", "", "_max")]
+    short = [glued("machine", f"seconds_short{end}") for end in ("_min", "", "_max")]
     for key, word_key in [("draft", "short_vs_draft"), ("draft_loop", "short_vs_draft_loop")]:
-        other = [glued("short_backward", f"seconds_{key}{end}") for end in ("_min", "", "_max")]
-        word = glued_text("short_backward", word_key)
+        other = [glued("machine", f"seconds_{key}{end}") for end in ("_min", "", "_max")]
+        word = glued_text("machine", word_key)
         if short[2] < other[0]:
             assert word == "faster than"
         elif short[0] > other[2]:
@@ -240,12 +240,12 @@ def test_short_backward_compares_times_by_their_ranges():
             assert word in ("about as fast as", "neither clearly faster nor slower than")
 
 
-def test_short_backward_measures_how_close_to_the_machine():
+def test_machine_measures_how_close_to_the_processor():
     # "runs at x% of the big product ... the eight products alone reach y%"
-    share_short = glued("short_backward", "share_short")
-    assert 0.0 < share_short < 1.5 and 0.0 < glued("short_backward", "share_products") < 1.5
-    assert glued("short_backward", "gflops_short") == pytest.approx(
-        share_short * glued("short_backward", "gflops_peak"), rel=1e-6
+    share_short = glued("machine", "share_short")
+    assert 0.0 < share_short < 1.5 and 0.0 < glued("machine", "share_products") < 1.5
+    assert glued("machine", "gflops_short") == pytest.approx(
+        share_short * glued("machine", "gflops_peak"), rel=1e-6
     )
 
 
@@ -257,11 +257,18 @@ def test_minibatch_reaches_98_percent_on_validation_data():
 
 def test_minibatch_beats_the_full_batch_network_sooner():
     # the full-batch network of the initialization page, read back by nnbook.cache
-    assert glued("minibatch", "accuracy_full") == glued("initialization", "val_accuracy_scaled")
-    assert glued("minibatch", "time_speedup") > 1.0
-    phrase = glued_text("minibatch", "speedup_phrase")
-    first_epoch = glued("minibatch", "epoch_same") == 1
+    assert glued("machine", "accuracy_full") == glued("initialization", "val_accuracy_scaled")
+    assert glued("machine", "time_speedup") > 1.0
+    phrase = glued_text("machine", "speedup_phrase")
+    first_epoch = glued("machine", "epoch_same") == 1
     assert phrase.startswith("at least" if first_epoch else "between"), phrase
+
+
+def test_machine_minibatch_step_is_cheaper_and_read_back():
+    # "one full-batch step cost as much as ... minibatch steps" (quoted on the minibatch page)
+    assert glued("machine", "batch_speedup") > 10
+    # the build reads both runs back rather than training them again
+    assert glued("machine", "seconds_asking") < 0.2 * glued("machine", "seconds_both_runs")
 
 
 def test_errors_page_retrains_the_same_network():

@@ -7,7 +7,7 @@ import jupytext
 import pytest
 
 from conftest import ROOT
-from nnbook import data, gradcheck, model
+from nnbook import data, gradcheck, model, train
 
 TAUGHT = [
     ("data.md", data.image_to_tensor),
@@ -15,6 +15,8 @@ TAUGHT = [
     ("mlp.md", model.initialize_nn),
     ("backward_pass.md", gradcheck.cmp),
     ("backward_pass.md", gradcheck.check),
+    ("short_backward.md", train.short_dlogits),
+    ("short_backward.md", train.stepwise_dlogits),
 ]
 
 

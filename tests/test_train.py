@@ -39,6 +39,18 @@ def test_manual_gradients_match_autograd(train_tensors, gradients, initialize):
         assert torch.allclose(grad, ref, rtol=1e-4, atol=1e-7)
 
 
+@pytest.mark.parametrize("dlogits_of", [train.short_dlogits, train.stepwise_dlogits])
+def test_dlogits_match_autograd(dlogits_of):
+    g = torch.Generator().manual_seed(0)
+    logits = (3 * torch.randn(64, 10, generator=g)).requires_grad_()  # (64, 10)
+    y = torch.randint(0, 10, (64,), generator=g)
+    F.cross_entropy(logits, y).backward()
+    dlogits = dlogits_of(logits.detach(), y)  # (64, 10)
+    assert dlogits.shape == logits.shape
+    assert torch.allclose(dlogits, logits.grad, rtol=1e-5, atol=1e-8)
+    assert dlogits.sum(1).abs().max() < 1e-7  # each row sums to 0
+
+
 @pytest.mark.training  # 100 epochs on 60,000 images: half a minute
 def test_full_batch_reproduces_the_draft_trajectory(train_tensors):
     losses = train.full_batch(*train_tensors, model.initialize_nn(), epochs=100, lr=0.1)
