@@ -1,9 +1,10 @@
 """Run the reader notebooks the way Colab and Binder readers meet them.
 
 Used by tests/test_colab.py and tests/test_binder.py. Each notebook runs in a fresh kernel of
-a fresh virtual environment, in an empty working folder, without the build's result cache
-(NNBOOK_CACHE) and with nothing of the repository on the path: what it needs, it installs or
-computes. The kernel is driven by nbclient from inside that environment, so the kernel is the
+a fresh virtual environment, in an empty working folder, with nothing of the repository on
+the path: what it needs, it installs or computes. Colab's kernels start without a result
+cache, as a reader's does; Binder's read back the build's long runs (tests/test_binder.py
+says why). The kernel is driven by nbclient from inside that environment, so the kernel is the
 environment's Python.
 """
 
@@ -131,7 +132,8 @@ def home_serving_the_repository(home, repository):
 
 
 def reader_environment(venv, home, **extra):
-    """The environment of a reader's kernel: no build cache, no repository on the path."""
+    """The environment of a reader's kernel: no build cache, no repository on the path (extra
+    may add one back: NNBOOK_CACHE, for Binder's run)."""
     env = {
         k: v
         for k, v in os.environ.items()
