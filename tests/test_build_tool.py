@@ -1,7 +1,9 @@
 """tools/build.py and tools/pages.py: which page needs which, in what order pages execute, and
 which pages execute again when something they depend on changes."""
 
+import functools
 import random
+import shutil
 import sys
 import threading
 from concurrent.futures import Future
@@ -158,6 +160,29 @@ def test_a_changed_module_changes_exactly_the_pages_that_import_it(tmp_path):
     (tmp_path / "p_a.md").write_text(PAGE.format(name="p_a", code="from pkg import a  # new"))
     last = pages.fingerprints(paths, package, needs)
     assert {n for n in again if again[n] != last[n]} == {"p_needs"}  # the page it needs changed
+
+
+def test_an_edit_to_conv_executes_only_the_convolution_pages(tmp_path, monkeypatch):
+    """The README's and CONTRIBUTING's example (and benchmarks/run.py's edit), on the book's own
+    pages: nnbook/conv.py reaches the convolution page, the CNN page and the recognizer (through
+    nnbook.cnn, and it needs the CNN page); nnbook/export.py reaches the pages with explorable
+    figures too (through nnbook.widgets) and the pages that need theirs."""
+    package = tmp_path / "nnbook"
+    shutil.copytree(pages.PACKAGE, package)
+    paths = pages.pages()
+    monkeypatch.setattr(pages, "code_of", functools.cache(pages.code_of))  # pages unchanged
+
+    def changed_by(module):
+        before = pages.fingerprints(paths, package)
+        (package / module).write_text((package / module).read_text() + "# edited\n")
+        after = pages.fingerprints(paths, package)
+        return {name for name in after if after[name] != before[name]}
+
+    assert changed_by("conv.py") == {"convolution", "cnn", "recognizer"}
+    exported = changed_by("export.py")
+    assert {"how_networks_learn", "loss", "minibatch", "recognizer"} <= exported
+    assert {"torch_nn", "errors", "inside"} <= exported  # they need minibatch
+    assert not {"data", "mlp", "convolution"} & exported
 
 
 def test_drop_stale_forgets_exactly_the_stale_executions(tmp_path):
