@@ -1,7 +1,8 @@
 """Test groups (pytest markers), and one line saying what to do when a group cannot run.
 
     pytest -m unit        the package and the build tools: no build, no browser, seconds
-    pytest -m training    the package's tests that train a whole network (half a minute)
+    pytest -m training    the package's tests that train a whole network (40 seconds)
+    pytest -m integration the tools run for real: a kernel, a small book built (20 seconds)
     pytest -m book        the built book: its pages, their claims, the reader notebooks (nbval)
     pytest -m browser     the built book in headless Chromium
     pytest -m pdf         the PDF
@@ -25,10 +26,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
 GROUPS = {
-    "unit": ["build_tool", "cache", "cnn", "conv", "data", "export", "fresh_pages", "gradcheck",
+    "unit": ["build_tool", "cache", "cnn", "conv", "data", "export", "gradcheck",
              "metrics", "model", "plots", "style", "sync", "timing", "train", "version",
              "widget_data", "workflows"],
     "training": [],  # tests marked @pytest.mark.training
+    "integration": ["fresh_pages"],  # and tests marked @pytest.mark.integration
     "book": ["pages", "reader_notebooks"],
     "browser": ["browser", "site", "widgets"],
     "pdf": ["pdf"],
@@ -40,7 +42,7 @@ SITE = Path(os.environ.get("NNBOOK_SITE", ROOT / "_build" / "html"))  # the buil
 @cache
 def missing(group):
     """What the group needs and is absent, as one line saying what to do; None if nothing."""
-    if group in ("unit", "training"):
+    if group in ("unit", "training", "integration"):
         return None
     if not (SITE / "index.html").is_file():
         return f"no built book in {SITE}: run `make book` (or `make test`, which builds it)"

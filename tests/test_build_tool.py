@@ -1,7 +1,6 @@
 """tools/build.py and tools/pages.py: which page needs which, in what order pages execute, and
 which pages execute again when something they depend on changes."""
 
-import functools
 import random
 import shutil
 import sys
@@ -162,7 +161,7 @@ def test_a_changed_module_changes_exactly_the_pages_that_import_it(tmp_path):
     assert {n for n in again if again[n] != last[n]} == {"p_needs"}  # the page it needs changed
 
 
-def test_an_edit_to_conv_executes_only_the_convolution_pages(tmp_path, monkeypatch):
+def test_an_edit_to_conv_executes_only_the_convolution_pages(tmp_path):
     """The README's and CONTRIBUTING's example (and benchmarks/run.py's edit), on the book's own
     pages: nnbook/conv.py reaches the convolution page, the CNN page and the recognizer (through
     nnbook.cnn, and it needs the CNN page); nnbook/export.py reaches the pages with explorable
@@ -170,7 +169,6 @@ def test_an_edit_to_conv_executes_only_the_convolution_pages(tmp_path, monkeypat
     package = tmp_path / "nnbook"
     shutil.copytree(pages.PACKAGE, package)
     paths = pages.pages()
-    monkeypatch.setattr(pages, "code_of", functools.cache(pages.code_of))  # pages unchanged
 
     def changed_by(module):
         before = pages.fingerprints(paths, package)

@@ -177,6 +177,7 @@ def test_offline_hub_gives_one_clear_message(monkeypatch):
     assert info.value._render_traceback_() == [f"MNISTError: {message}"]  # what a notebook shows
 
 
+@pytest.mark.integration
 def test_notebook_shows_only_the_message(tmp_path):
     """In a Jupyter kernel the error is one line, not a traceback."""
     import nbformat

@@ -45,6 +45,7 @@ def test_page_and_package_define_the_same_function(page, function):
     assert _without_docstring(on_page) == _without_docstring(package)
 
 
+@pytest.mark.training
 def test_training_loop_page_computes_what_full_batch_computes(mnist):
     """Bit for bit: the build hands the page loop's network to pages that ask full_batch for it
     (nnbook.cache.Promise on chapters/training_loop.md)."""

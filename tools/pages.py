@@ -20,6 +20,7 @@ execution is dropped and the page executes again.
 """
 
 import ast
+import functools
 import hashlib
 import json
 import re
@@ -106,11 +107,17 @@ def nnbook_modules(code, package=PACKAGE):
 
 def _imports(code, package):
     """Names of the package's modules that code imports (`__init__` for the package itself)."""
+    return set(_parsed_imports(code, package))
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_imports(code, package):
+    """_imports' answer, parsed once per code in a process (a build asks for each module's)."""
     lines = [line for line in code.splitlines() if not line.lstrip().startswith(("%", "!"))]
     try:
         tree = ast.parse("\n".join(lines))
     except SyntaxError:
-        return set()
+        return frozenset()
     names = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -127,14 +134,24 @@ def _imports(code, package):
                     names.add(parts[0])
                 else:  # from nnbook import data, model / from . import data
                     names |= {alias.name for alias in node.names} | {"__init__"}
-    return names
+    return frozenset(names)
 
 
 def code_of(page):
-    """The code cells of a MyST notebook page, joined."""
+    """The code cells of a MyST notebook page, joined.
+
+    Parsed once per text of a page in a process: a build asks for each page's code several
+    times (its fingerprint, those of the pages that need it, in the build script and again in
+    Sphinx), and jupytext takes a while to parse a page.
+    """
+    return _code_of(Path(page).read_text())
+
+
+@functools.lru_cache(maxsize=256)
+def _code_of(text):
     import jupytext
 
-    notebook = jupytext.read(page)
+    notebook = jupytext.reads(text, fmt="md")
     return "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
 
 
