@@ -27,3 +27,5 @@ def test_every_notebook_page_checks_the_version_it_was_written_for():
         text = page.read_text()
         if text.startswith("---\njupytext:"):
             assert re.search(rf'nnbook\.require\("{re.escape(major_minor)}"\)', text), page.name
+            # and every page lays its first cell out alike: one blank line after this line
+            assert re.search(r'nnbook\.require\("[\d.]+"\)[^\n]*\n\n(?!\n)', text), page.name
