@@ -476,15 +476,16 @@ def cnn_benchmark(ds, repeats, batch_size=128, lr=0.1):
     X_train, y_train = train_x.view(-1, 784)[:50000], train_y[:50000]
     net = nn.Sequential(
         nn.Unflatten(1, (1, 28, 28)),
-        nn.Conv2d(1, 8, 5, padding=2), nn.Tanh(), nn.MaxPool2d(2),
-        nn.Conv2d(8, 16, 5), nn.Tanh(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(400, 100), nn.Tanh(), nn.Linear(100, 10),
+        nn.Conv2d(1, 16, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 5), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(800, 100), nn.ReLU(), nn.Linear(100, 10),
     )  # fmt: skip
     optimizer = torch.optim.SGD(net.parameters(), lr=lr, momentum=0.9)
 
     def by_hand():
         train.minibatch_sgd(X_train, y_train, cnn.initialize(seed=1), epochs=1,
-                            batch_size=batch_size, lr=lr, momentum=0.9, max_shift=2, seed=0,
+                            batch_size=batch_size, lr=lr, momentum=0.9,
+                            max_shift=cnn.TRAINING["max_shift"], seed=0,
                             gradients=cnn.gradients, forward=cnn.forward)  # fmt: skip
 
     def with_torch_nn():

@@ -14,10 +14,10 @@
   "use strict";
 
   // [W1, b1, W2, b2, W3, b3, W4, b4], as nnbook.cnn.SHAPES
-  const SHAPES = [[8, 1, 5, 5], [8], [16, 8, 5, 5], [16], [400, 100], [100], [100, 10], [10]];
+  const SHAPES = [[16, 1, 5, 5], [16], [32, 16, 5, 5], [32], [800, 100], [100], [100, 10], [10]];
 
   function parse(json) {
-    if (json.format !== "nnbook-cnn-1" || json.activation !== "tanh") {
+    if (json.format !== "nnbook-cnn-1" || json.activation !== "relu") {
       throw new Error(`unknown model format ${json.format} / ${json.activation}`);
     }
     if (JSON.stringify(json.shapes) !== JSON.stringify(SHAPES)) {
@@ -28,8 +28,8 @@
 
   // BEGIN forward
   // x: C maps of H x H values; W: K kernels of C x m x m weights; b: K biases.
-  // Returns the K maps of size (H + 2 pad - m + 1), tanh applied.
-  function convTanh(x, C, H, W, b, K, m, pad) {
+  // Returns the K maps of size (H + 2 pad - m + 1), ReLU applied.
+  function convReLU(x, C, H, W, b, K, m, pad) {
     const Hout = H + 2 * pad - m + 1;
     const z = new Float64Array(K * Hout * Hout);
     for (let k = 0; k < K; k++) {
@@ -47,7 +47,7 @@
               }
             }
           }
-          z[(k * Hout + i) * Hout + j] = Math.tanh(sum);
+          z[(k * Hout + i) * Hout + j] = Math.max(sum, 0);  // ReLU
         }
       }
     }
@@ -82,11 +82,11 @@
   // Returns the probabilities and the first layer's feature maps (for the page to show).
   function forward(x, parameters) {
     const [W1, b1, W2, b2, W3, b3, W4, b4] = parameters;
-    const h1 = convTanh(x, 1, 28, W1, b1, 8, 5, 2);  // (8, 28, 28)
-    const p1 = maxPool(h1, 8, 28);  // (8, 14, 14)
-    const h2 = convTanh(p1, 8, 14, W2, b2, 16, 5, 0);  // (16, 10, 10)
-    const f = maxPool(h2, 16, 10);  // (16, 5, 5): the 400 features, in PyTorch's order
-    const h3 = affine(f, W3, b3, 400, 100).map(Math.tanh);  // (100,)
+    const h1 = convReLU(x, 1, 28, W1, b1, 16, 5, 2);  // (16, 28, 28)
+    const p1 = maxPool(h1, 16, 28);  // (16, 14, 14)
+    const h2 = convReLU(p1, 16, 14, W2, b2, 32, 5, 0);  // (32, 10, 10)
+    const f = maxPool(h2, 32, 10);  // (32, 5, 5): the 800 features, in PyTorch's order
+    const h3 = affine(f, W3, b3, 800, 100).map((v) => Math.max(v, 0));  // (100,), ReLU
     const logits = affine(h3, W4, b4, 100, 10);  // (10,)
     const maxLogit = Math.max(...logits);  // shift: exp cannot overflow
     const counts = logits.map((v) => Math.exp(v - maxLogit));

@@ -1,7 +1,7 @@
 """A small LeNet-style network with its backward pass by hand (A convolutional network).
 
-conv 5x5 (1 -> 8 channels, padding 2) -> tanh -> max pool 2 -> conv 5x5 (8 -> 16) -> tanh
--> max pool 2 -> affine (400 -> 100) -> tanh -> affine (100 -> 10). The images come in as
+conv 5x5 (1 -> 16 channels, padding 2) -> ReLU -> max pool 2 -> conv 5x5 (16 -> 32) -> ReLU
+-> max pool 2 -> affine (800 -> 100) -> ReLU -> affine (100 -> 10). The images come in as
 rows of 784 pixels, like the MLP's, so the book's training loop (train.minibatch_sgd) trains
 either network.
 """
@@ -12,20 +12,20 @@ import torch
 
 from nnbook import conv
 
-SHAPES = [(8, 1, 5, 5), (8,), (16, 8, 5, 5), (16,), (400, 100), (100,), (100, 10), (10,)]
+SHAPES = [(16, 1, 5, 5), (16,), (32, 16, 5, 5), (32,), (800, 100), (100,), (100, 10), (10,)]
 
 # How the page "A convolutional network" trains it with train.minibatch_sgd, starting from
 # initialize(seed=1): the epochs fixed by the time budget, the learning rate chosen there on the
 # validation images (the page asserts it). The recognizer trains (reads back) the same network.
-TRAINING = dict(epochs=6, batch_size=128, lr=0.1, momentum=0.9, max_shift=2, seed=0)
+TRAINING = dict(epochs=7, batch_size=128, lr=0.1, momentum=0.9, max_shift=1, seed=0)
 
 
-def initialize(seed=1, gain=5 / 3, output_scale=0.1):
+def initialize(seed=1, gain=math.sqrt(2), output_scale=0.1):
     """[W1, b1, W2, b2, W3, b3, W4, b4] scaled as in "Initialization", biases 0.
 
     Each weight gets gain / sqrt(fan_in), fan_in being the inputs of one output value:
-    25 pixels for W1, 8 x 25 for W2, 400 for W3; the last layer is scaled down by
-    output_scale so that the first loss is near log(10).
+    25 pixels for W1, 16 x 25 for W2, 800 for W3; gain sqrt(2) is ReLU's. The last layer is
+    scaled down by output_scale so that the first loss is near log(10).
     """
     g = torch.Generator().manual_seed(seed)
     parameters = []
@@ -43,24 +43,24 @@ def forward_all(X, parameters):
     """Every intermediate of the forward pass, as a dict (the backward pass needs them)."""
     W1, b1, W2, b2, W3, b3, W4, b4 = parameters
     x = X.view(-1, 1, 28, 28)  # (N, 1, 28, 28)
-    h1_pre, cols1 = conv.conv2d(x, W1, b1, padding=2)  # (N, 8, 28, 28)
-    h1 = torch.tanh(h1_pre)
-    p1, where1 = conv.maxpool2d(h1)  # (N, 8, 14, 14)
-    h2_pre, cols2 = conv.conv2d(p1, W2, b2)  # (N, 16, 10, 10)
-    h2 = torch.tanh(h2_pre)
-    p2, where2 = conv.maxpool2d(h2)  # (N, 16, 5, 5)
-    f = p2.reshape(-1, 400)  # (N, 400): the features, flattened
-    h3 = torch.tanh(f @ W3 + b3)  # (N, 100)
+    h1_pre, cols1 = conv.conv2d(x, W1, b1, padding=2)  # (N, 16, 28, 28)
+    h1 = torch.relu(h1_pre)
+    p1, where1 = conv.maxpool2d(h1)  # (N, 16, 14, 14)
+    h2_pre, cols2 = conv.conv2d(p1, W2, b2)  # (N, 32, 10, 10)
+    h2 = torch.relu(h2_pre)
+    p2, where2 = conv.maxpool2d(h2)  # (N, 32, 5, 5)
+    f = p2.reshape(-1, 800)  # (N, 800): the features, flattened
+    h3 = torch.relu(f @ W3 + b3)  # (N, 100)
     logits = h3 @ W4 + b4  # (N, 10)
-    return dict(x=x, cols1=cols1, h1=h1, p1=p1, where1=where1, cols2=cols2, h2=h2,
-                p2=p2, where2=where2, f=f, h3=h3, logits=logits)  # fmt: skip
+    return dict(x=x, cols1=cols1, h1_pre=h1_pre, h1=h1, p1=p1, where1=where1, cols2=cols2,
+                h2=h2, p2=p2, where2=where2, f=f, h3=h3, logits=logits)  # fmt: skip
 
 
 def forward(X, parameters, batch_size=256):
     """The logits (N, 10) of images X (N, 784), computed batch_size images at a time.
 
-    The same numbers as forward_all in one go, in less time and memory: the columns of
-    10,000 images would take 0.8 GB.
+    The same numbers as forward_all in one go, in less time and memory: the columns of the
+    second convolution for 10,000 images would take 1.6 GB.
     """
     batches = [X[i : i + batch_size] for i in range(0, X.shape[0], batch_size)]
     return torch.cat([forward_all(Xb, parameters)["logits"] for Xb in batches])  # (N, 10)
@@ -81,18 +81,18 @@ def gradients(X, y, parameters):
     # the affine layers, as in the MLP
     dW4 = a["h3"].T @ dlogits  # (100, 10)
     db4 = dlogits.sum(0)  # (10,)
-    dh3_pre = (dlogits @ W4.T) * (1 - a["h3"] ** 2)  # (N, 100)
-    dW3 = a["f"].T @ dh3_pre  # (400, 100)
+    dh3_pre = (dlogits @ W4.T) * (a["h3"] > 0)  # (N, 100): ReLU passes where h3 > 0
+    dW3 = a["f"].T @ dh3_pre  # (800, 100)
     db3 = dh3_pre.sum(0)  # (100,)
-    df = dh3_pre @ W3.T  # (N, 400)
-    # the second convolution block, backwards: unflatten, pool, tanh, conv
-    dp2 = df.view(a["p2"].shape)  # (N, 16, 5, 5)
-    dh2 = conv.maxpool2d_backward(dp2, a["where2"], a["h2"].shape)  # (N, 16, 10, 10)
-    dh2_pre = dh2 * (1 - a["h2"] ** 2)
+    df = dh3_pre @ W3.T  # (N, 800)
+    # the second convolution block, backwards: unflatten, pool, ReLU, conv
+    dp2 = df.view(a["p2"].shape)  # (N, 32, 5, 5)
+    dh2 = conv.maxpool2d_backward(dp2, a["where2"], a["h2"].shape)  # (N, 32, 10, 10)
+    dh2_pre = dh2 * (a["h2"] > 0)
     dp1, dW2, db2 = conv.conv2d_backward(dh2_pre, a["cols2"], a["p1"].shape, W2)
     # the first block; the gradient of the image itself is not needed
-    dh1 = conv.maxpool2d_backward(dp1, a["where1"], a["h1"].shape)  # (N, 8, 28, 28)
-    dh1_pre = dh1 * (1 - a["h1"] ** 2)
+    dh1 = conv.maxpool2d_backward(dp1, a["where1"], a["h1"].shape)  # (N, 16, 28, 28)
+    dh1_pre = dh1 * (a["h1"] > 0)
     _, dW1, db1 = conv.conv2d_backward(
         dh1_pre, a["cols1"], a["x"].shape, W1, padding=2, need_dx=False
     )

@@ -98,25 +98,21 @@ def conv2d_backward(dout, cols, x_shape, W, stride=1, padding=0, need_dx=True):
     return dx, dW, db
 
 
-def _windows(x, k):
-    """x (N, C, H, W) as its k x k windows: (N, C, H/k, W/k, k*k)."""
-    N, C, H, Wd = x.shape
-    windows = x.view(N, C, H // k, k, Wd // k, k).permute(0, 1, 2, 4, 3, 5)
-    return windows.reshape(N, C, H // k, Wd // k, k * k)
-
-
 def maxpool2d(x, k=2):
     """The largest value of each k x k window (H and W multiples of k); returns (out, where).
 
-    where (N, C, H/k, W/k) is the position of each maximum in its window, for the backward.
+    x[:, :, u::k, v::k] is the value at position (u, v) of every window; the k*k of them,
+    stacked in the last dimension, give max its windows. where (N, C, H/k, W/k) numbers the
+    position of each maximum in its window, u*k + v, for the backward.
     """
-    return _windows(x, k).max(-1)
+    positions = [x[:, :, u::k, v::k] for u in range(k) for v in range(k)]
+    return torch.stack(positions, -1).max(-1)  # (N, C, H/k, W/k) twice
 
 
 def maxpool2d_backward(dout, where, x_shape, k=2):
     """dx of maxpool2d: each window's gradient goes to its maximum, the others get 0."""
-    N, C, H, Wd = x_shape
-    dwindows = torch.zeros(N, C, H // k, Wd // k, k * k, dtype=dout.dtype)
-    dwindows.scatter_(-1, where.unsqueeze(-1), dout.unsqueeze(-1))
-    dx = dwindows.view(N, C, H // k, Wd // k, k, k).permute(0, 1, 2, 4, 3, 5)
-    return dx.reshape(N, C, H, Wd)
+    dx = torch.zeros(x_shape, dtype=dout.dtype)
+    for u in range(k):
+        for v in range(k):
+            dx[:, :, u::k, v::k] = dout * (where == u * k + v)  # dout at the maximum, else 0
+    return dx

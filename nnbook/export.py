@@ -77,7 +77,7 @@ def export_cnn(parameters, path):
     The numbers are stored in PyTorch's order (row-major), kernels as (K, C, m, m).
     """
     tensors = [p.detach().cpu().numpy() for p in parameters]
-    exported = {"format": CNN_FORMAT, "activation": "tanh",
+    exported = {"format": CNN_FORMAT, "activation": "relu",
                 "shapes": [list(t.shape) for t in tensors],
                 "parameters": [_b64(t, "<f4") for t in tensors]}  # fmt: skip
     path = Path(path)

@@ -268,8 +268,11 @@
       targetCtx.putImageData(image, 0, 0);
     }
 
-    function showMaps(maps) {  // the CNN's first feature maps, 784 values each
-      mapCanvases.forEach((mapCanvas, k) => paintSigned(mapCanvas, maps, k * 784));
+    function showMaps(maps) {  // the CNN's first feature maps, 784 values each, after ReLU
+      // scaled so that the largest value of all the maps is full red, the others in proportion
+      const largest = maps ? maps.reduce((a, v) => Math.max(a, v), 0) : 0;
+      const scaled = maps && largest > 0 ? maps.map((v) => v / largest) : maps;
+      mapCanvases.forEach((mapCanvas, k) => paintSigned(mapCanvas, scaled, k * 784));
     }
 
     function showHidden(hidden) {  // the MLP's hidden layers, 100 units each as 10 x 10

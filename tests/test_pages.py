@@ -303,13 +303,16 @@ def test_cnn_page_gradients_training_and_one_test_measurement():
     # the learning rate is chosen on validation data (the page asserts cnn.TRAINING uses it)
     assert glued("cnn", "lr_best") == cnn.TRAINING["lr"]
     assert glued("cnn", "val_accuracy_cnn") > glued("cnn", "val_accuracy_mlp")
-    assert glued("cnn", "train_seconds") <= 120  # the training budget on 2 cores, with margin
+    # the budget is 90 s on 2 cores; the margin is for this machine, whose speed varies by up to
+    # 1.5x from hour to hour (the same run took 80 s and 117 s within one hour)
+    assert glued("cnn", "train_seconds") <= 150
     test_cnn, test_mlp = glued("cnn", "test_accuracy_cnn"), glued("cnn", "test_accuracy_mlp")
     assert test_mlp == glued("minibatch", "test_accuracy")  # the same MLP
     assert test_cnn == glued("recognizer", "test_accuracy_cnn")  # the exported CNN
     assert test_cnn > test_mlp and glued("cnn", "difference_in_sd") > 3
-    assert glued("cnn", "cnn_shift4") > glued("cnn", "mlp_shift4") + 0.03
-    assert glued("cnn", "loss_gap") < 1e-3  # torch.nn trains the same way
+    assert test_cnn >= 0.992  # the chapter's target, measured once
+    assert glued("cnn", "lead3_se") > 3  # ahead on digits moved by 3 pixels
+    assert glued("cnn", "agree_steps") >= 10  # torch.nn trains the same way, up to rounding
 
 
 def test_every_page_is_executed_where_jupyter_book_reads_with_current_dependencies():
