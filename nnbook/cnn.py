@@ -52,8 +52,8 @@ def forward_all(X, parameters):
     f = p2.reshape(-1, 800)  # (N, 800): the features, flattened
     h3 = torch.relu(f @ W3 + b3)  # (N, 100)
     logits = h3 @ W4 + b4  # (N, 10)
-    return dict(x=x, cols1=cols1, h1_pre=h1_pre, h1=h1, p1=p1, where1=where1, cols2=cols2,
-                h2=h2, p2=p2, where2=where2, f=f, h3=h3, logits=logits)  # fmt: skip
+    return dict(x=x, cols1=cols1, h1=h1, p1=p1, where1=where1, cols2=cols2, h2=h2,
+                p2=p2, where2=where2, f=f, h3=h3, logits=logits)  # fmt: skip
 
 
 def forward(X, parameters, batch_size=256):
