@@ -132,7 +132,20 @@ def build_benchmark(repeats):
     print("Execution time of each page in the clean builds (the pages in TIMED alone with every")
     print(f"thread, the others one thread each, one per core; {total:.0f} s in all):\n")
     table(["page", "median (s)"], [(name, f"{statistics.median(v):.1f}") for name, v in rows])
+    part = _part_pages("Images and convolution")
+    seconds = sum(statistics.median(page_seconds[name]) for name in part)
+    print(f'The part "Images and convolution" ({", ".join(part)}): {seconds:.0f} s of pages')
+    print("(its target: at most 90 s of a clean build).\n")
     return times
+
+
+def _part_pages(caption):
+    """The pages ("cnn.md") of the part of _toc.yml with this caption."""
+    import yaml
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    part = next(part for part in toc["parts"] if part["caption"] == caption)
+    return [Path(chapter["file"]).name + ".md" for chapter in part["chapters"]]
 
 
 def unit_test_benchmark(repeats):
