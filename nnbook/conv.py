@@ -31,7 +31,7 @@ def conv2d_loops(x, W, b, stride=1, padding=0):
 
 
 def im2col(x, kh, kw, stride=1, padding=0):
-    """Every kh x kw patch of x (N, C, H, W) as a column: (N, C*kh*kw, L), L = H_out * W_out.
+    """Every kh x kw patch of x (N, C, H, W) as a column: (N, C*kh*kw, H_out*W_out).
 
     x.unfold(2, kh, stride) views the rows of each patch, a second unfold its columns, without
     copying: (N, C, H_out, W_out, kh, kw). The reshape copies them into the columns, in the
@@ -66,13 +66,13 @@ def col2im(cols, x_shape, kh, kw, stride=1, padding=0):
 def conv2d(x, W, b, stride=1, padding=0):
     """The convolution as one matrix product (im2col); returns (out, cols).
 
-    cols (N, C*kh*kw, L) holds every patch of x as a column, L = H_out * W_out;
-    conv2d_backward needs it.
+    cols (N, C*kh*kw, H_out*W_out) holds every patch of x as a column, one per output
+    position; conv2d_backward needs it.
     """
     N, _, H, Wd = x.shape
     K, _, kh, kw = W.shape
-    cols = im2col(x, kh, kw, stride, padding)  # (N, C*kh*kw, L)
-    out = W.reshape(K, -1) @ cols + b.view(1, K, 1)  # (N, K, L)
+    cols = im2col(x, kh, kw, stride, padding)  # (N, C*kh*kw, H_out*W_out)
+    out = W.reshape(K, -1) @ cols + b.view(1, K, 1)  # (N, K, H_out*W_out)
     H_out = output_size(H, kh, stride, padding)
     W_out = output_size(Wd, kw, stride, padding)
     return out.view(N, K, H_out, W_out), cols
@@ -88,12 +88,12 @@ def conv2d_backward(dout, cols, x_shape, W, stride=1, padding=0, need_dx=True):
     """
     N, K = dout.shape[:2]
     _, _, kh, kw = W.shape
-    dout_flat = dout.reshape(N, K, -1)  # (N, K, L)
+    dout_flat = dout.reshape(N, K, -1)  # (N, K, H_out*W_out)
     dW = (dout_flat @ cols.transpose(1, 2)).sum(0).view_as(W)  # (K, C, kh, kw)
     db = dout_flat.sum((0, 2))  # (K,)
     if not need_dx:
         return None, dW, db
-    dcols = W.reshape(K, -1).T @ dout_flat  # (N, C*kh*kw, L)
+    dcols = W.reshape(K, -1).T @ dout_flat  # (N, C*kh*kw, H_out*W_out)
     dx = col2im(dcols, x_shape, kh, kw, stride, padding)  # (N, C, H, W)
     return dx, dW, db
 

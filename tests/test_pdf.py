@@ -180,7 +180,8 @@ def test_worked_answers_are_printed(text):
     # On the page the answers after the fill-in cells are collapsed; a printed book shows them.
     flat = re.sub(r"\s+", "", text)
     for answer in ["dW3 = h2.T @ dlogits", "dw = x * dh_pre", "def maxpool2d_backward(",
-                   "dx[:, :, u::k, v::k] = dout * (where == u * k + v)"]:  # fmt: skip
+                   "dx[:, :, u::k, v::k] = dout * (where == u * k + v)",
+                   "dW = (dZ @ cols.transpose(1, 2)).sum(0).view_as(W)"]:  # fmt: skip
         assert re.sub(r"\s+", "", answer) in flat, f"not printed: {answer}"
     assert "Show code cell" not in text and "Hide code cell" not in text
 
