@@ -10,15 +10,6 @@ import torch.nn.functional as F
 from nnbook import cnn, export, train
 
 
-def forward_torch(X, parameters):
-    """The network with PyTorch's own layers: the reference for autograd."""
-    W1, b1, W2, b2, W3, b3, W4, b4 = parameters
-    x = X.view(-1, 1, 28, 28)
-    p1 = F.max_pool2d(torch.relu(F.conv2d(x, W1, b1, padding=2)), 2)
-    p2 = F.max_pool2d(torch.relu(F.conv2d(p1, W2, b2)), 2)
-    return torch.relu(p2.flatten(1) @ W3 + b3) @ W4 + b4
-
-
 def test_gradients_are_autograds_in_float64():
     g = torch.Generator().manual_seed(0)
     parameters = [
@@ -28,13 +19,25 @@ def test_gradients_are_autograds_in_float64():
     X = torch.rand(12, 784, generator=g, dtype=torch.float64)
     y = torch.randint(0, 10, (12,), generator=g)
     leaves = [p.clone().requires_grad_() for p in parameters]
-    expected = F.cross_entropy(forward_torch(X, leaves), y)
+    expected = F.cross_entropy(cnn.forward(X, leaves), y)  # PyTorch's layers, autograd
     expected.backward()
     loss, grads = cnn.gradients(X, y, parameters)
     assert torch.allclose(loss, expected.detach(), rtol=0, atol=1e-12)
     for leaf, grad in zip(leaves, grads):
         assert grad.shape == leaf.shape
         assert torch.allclose(grad, leaf.grad, rtol=1e-9, atol=1e-12)
+
+
+def test_forward_is_forward_alls_logits_in_batches():
+    g = torch.Generator().manual_seed(5)
+    parameters = [p.double() + 0.05 * torch.randn(p.shape, generator=g, dtype=torch.float64)
+                  for p in cnn.initialize(seed=2)]  # fmt: skip
+    X = torch.rand(7, 784, generator=g, dtype=torch.float64)
+    expected = cnn.forward_all(X, parameters)["logits"]  # (7, 10), by hand
+    for batch_size in (7, 3):  # one batch; three, the last short
+        logits = cnn.forward(X, parameters, batch_size=batch_size)
+        assert logits.shape == (7, 10)
+        assert torch.allclose(logits, expected, rtol=0, atol=1e-12)
 
 
 def test_initialize_shapes_and_a_first_loss_near_log_10():
