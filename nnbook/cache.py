@@ -15,10 +15,15 @@ after. The build starts the pages that read it only after that page has finished
 right whatever the order and speed of the pages.
 
 The key of a result is everything it depends on: the function's name, the values of the
-arguments (every tensor's bytes), the source code of the whole nnbook package and the torch
-version, so an edit to the package or to an argument recomputes.
+arguments (every tensor's bytes), the source code of the nnbook modules the call can run (the
+function's module, those of the functions among its arguments, and every nnbook module they
+import, directly or through one another; the whole package for a function from elsewhere) and
+the torch version, so an edit to that code or to an argument recomputes. These are the modules
+a page that makes the call imports, so the build executes that page again whenever its key
+changes (tools/pages.py), and an edit to another module leaves its result readable.
 """
 
+import ast
 import contextlib
 import hashlib
 import os
@@ -138,14 +143,57 @@ def _digest(tensor):
 
 def _key(fn, args, kwargs, digests):
     h = hashlib.sha1()
-    for source in sorted(PACKAGE.glob("*.py")):
-        h.update(source.read_bytes())
+    for source in _sources([fn, *_callables([args, kwargs])]):
+        h.update(f"{source.name}\n".encode() + source.read_bytes())
     h.update(torch.__version__.encode())
     h.update(f"{fn.__module__}.{fn.__qualname__}".encode())
     h.update(_describe([args, kwargs]).encode())
     for d in digests:
         h.update(d.encode())
     return h.hexdigest()[:16]
+
+
+def _sources(functions):
+    """The files of the nnbook modules these functions can run, in a fixed order."""
+    todo = set()
+    for fn in functions:
+        parts = (getattr(fn, "__module__", None) or "").split(".")
+        if parts[0] != PACKAGE.name or len(parts) != 2:
+            return sorted(PACKAGE.glob("*.py"))  # a page's or a test's function: all of them
+        todo.add(parts[1])
+    found = set()
+    while todo:
+        name = todo.pop()
+        if name not in found and (PACKAGE / f"{name}.py").is_file():
+            found.add(name)
+            todo |= _imported((PACKAGE / f"{name}.py").read_text())
+    return [PACKAGE / f"{name}.py" for name in sorted(found)]
+
+
+def _imported(code):
+    """The nnbook modules that code imports: `from nnbook import a, b`, `from nnbook.a import
+    f`, `import nnbook.a`."""
+    names = set()
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            parts = node.module.split(".")
+            if parts[0] == PACKAGE.name:
+                names |= {parts[1]} if len(parts) > 1 else {a.name for a in node.names}
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                if parts[0] == PACKAGE.name and len(parts) > 1:
+                    names.add(parts[1])
+    return names
+
+
+def _callables(value):
+    """Every function in nested lists, tuples and dicts (gradients=cnn.gradients, ...)."""
+    if isinstance(value, dict):
+        value = [value[k] for k in sorted(value)]
+    if isinstance(value, (list, tuple)):
+        return [f for v in value for f in _callables(v)]
+    return [value] if callable(value) and not isinstance(value, torch.Tensor) else []
 
 
 def _describe(value):

@@ -69,6 +69,45 @@ def test_any_changed_input_recomputes(monkeypatch, tmp_path):
     assert calls == [2] * 5
 
 
+def test_an_edit_to_a_module_the_call_cannot_run_keeps_its_result(monkeypatch, tmp_path):
+    # the key hashes the modules the call can run, the modules the page that makes it imports
+    # (tools/pages.py executes that page again when one of them changes); an edit to another
+    # module (here cnn.py, which train.full_batch never runs) must not strand the result
+    package = tmp_path / "nnbook"
+    package.mkdir()
+    for source in cache.PACKAGE.glob("*.py"):
+        (package / source.name).write_bytes(source.read_bytes())
+    monkeypatch.setattr(cache, "PACKAGE", package)
+    monkeypatch.setenv("NNBOOK_CACHE", str(tmp_path / "results"))
+    X, y = small_data()
+
+    def results_after(edited):
+        with open(package / edited, "a") as file:
+            file.write("\n# an edit\n")
+        cache.run(train.full_batch, X, y, model.initialize_scaled(), epochs=2, lr=0.1)
+        return len(list((tmp_path / "results").glob("*.pt")))
+
+    assert results_after("__init__.py") == 1  # the first call computes
+    assert results_after("cnn.py") == 1  # read back
+    assert results_after("model.py") == 2  # train imports model: computed again
+    assert results_after("train.py") == 3
+
+    from nnbook import cnn
+
+    def names(*functions):
+        return [path.name for path in cache._sources(functions)]
+
+    assert names(train.full_batch) == ["metrics.py", "model.py", "train.py"]
+    assert names(train.minibatch_sgd, cnn.gradients) == [
+        "cnn.py",
+        "conv.py",
+        "metrics.py",
+        "model.py",
+        "train.py",
+    ]
+    assert len(names(counted_full_batch)) == len(list(package.glob("*.py")))  # not nnbook's
+
+
 SIDE_BY_SIDE = """
 import sys, time, torch
 from pathlib import Path

@@ -20,7 +20,9 @@ def test_conv2d_is_torchs_with_its_gradients(stride, padding):
     dout = torch.randn(expected.shape, generator=g, dtype=torch.float64)
     expected.backward(dout)
     dx, dW, db = conv.conv2d_backward(dout, cols, x.shape, W.detach(), stride, padding)
-    assert torch.allclose(dx, x.grad) and torch.allclose(dW, W.grad) and torch.allclose(db, b.grad)
+    # what the convolution page says: in float64 the gradients differ by less than 1e-12
+    for ours, autograd in [(dx, x.grad), (dW, W.grad), (db, b.grad)]:
+        assert (ours - autograd).abs().max() < 1e-12
 
 
 @pytest.mark.parametrize("stride, padding", [(1, 0), (1, 2), (2, 1), (3, 0), (3, 1)])
