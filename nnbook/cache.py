@@ -15,12 +15,13 @@ after. The build starts the pages that read it only after that page has finished
 right whatever the order and speed of the pages.
 
 The key of a result is everything it depends on: the function's name, the values of the
-arguments (every tensor's bytes), the source code of the nnbook modules the call can run (the
-function's module, those of the functions among its arguments, and every nnbook module they
-import, directly or through one another; the whole package for a function from elsewhere) and
-the torch version, so an edit to that code or to an argument recomputes. These are the modules
-a page that makes the call imports, so the build executes that page again whenever its key
-changes (tools/pages.py), and an edit to another module leaves its result readable.
+arguments (every tensor's bytes), the source code of this module and of the nnbook modules the
+call can run (the function's module, those of the functions among its arguments, and every
+nnbook module they import, directly or through one another) and the torch version, so an edit
+to that code or to an argument recomputes. For nnbook's functions these are modules the page
+that makes the call imports, so the build executes that page again whenever its key changes
+(tools/pages.py), and an edit to another module leaves its result readable. A function from
+elsewhere (a page's own, a test's) is keyed by the whole package.
 """
 
 import ast
@@ -154,8 +155,8 @@ def _key(fn, args, kwargs, digests):
 
 
 def _sources(functions):
-    """The files of the nnbook modules these functions can run, in a fixed order."""
-    todo = set()
+    """The files of the nnbook modules these functions can run, and this one, in a fixed order."""
+    todo = {Path(__file__).stem}
     for fn in functions:
         parts = (getattr(fn, "__module__", None) or "").split(".")
         if parts[0] != PACKAGE.name or len(parts) != 2:
@@ -172,12 +173,14 @@ def _sources(functions):
 
 def _imported(code):
     """The nnbook modules that code imports: `from nnbook import a, b`, `from nnbook.a import
-    f`, `import nnbook.a`."""
+    f`, `import nnbook.a`, and the relative `from . import a`, `from .a import f`."""
     names = set()
     for node in ast.walk(ast.parse(code)):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            parts = node.module.split(".")
-            if parts[0] == PACKAGE.name:
+        if isinstance(node, ast.ImportFrom):
+            parts = (node.module or "").split(".")
+            if node.level:  # relative: from . import a / from .a import f
+                names |= {parts[0]} if node.module else {a.name for a in node.names}
+            elif parts[0] == PACKAGE.name:
                 names |= {parts[1]} if len(parts) > 1 else {a.name for a in node.names}
         elif isinstance(node, ast.Import):
             for alias in node.names:

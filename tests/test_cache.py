@@ -70,9 +70,11 @@ def test_any_changed_input_recomputes(monkeypatch, tmp_path):
 
 
 def test_an_edit_to_a_module_the_call_cannot_run_keeps_its_result(monkeypatch, tmp_path):
-    # the key hashes the modules the call can run, the modules the page that makes it imports
-    # (tools/pages.py executes that page again when one of them changes); an edit to another
-    # module (here cnn.py, which train.full_batch never runs) must not strand the result
+    # the key hashes cache.py and the modules the call can run, which the page that makes the
+    # call imports (tools/pages.py executes that page again when one of them changes); an edit
+    # to another module (cnn.py, which train.full_batch never runs) must not strand the result
+    from nnbook import cnn
+
     package = tmp_path / "nnbook"
     package.mkdir()
     for source in cache.PACKAGE.glob("*.py"):
@@ -81,31 +83,50 @@ def test_an_edit_to_a_module_the_call_cannot_run_keeps_its_result(monkeypatch, t
     monkeypatch.setenv("NNBOOK_CACHE", str(tmp_path / "results"))
     X, y = small_data()
 
-    def results_after(edited):
+    def results_after(edited, call):
         with open(package / edited, "a") as file:
             file.write("\n# an edit\n")
-        cache.run(train.full_batch, X, y, model.initialize_scaled(), epochs=2, lr=0.1)
+        call()
         return len(list((tmp_path / "results").glob("*.pt")))
 
-    assert results_after("__init__.py") == 1  # the first call computes
-    assert results_after("cnn.py") == 1  # read back
-    assert results_after("model.py") == 2  # train imports model: computed again
-    assert results_after("train.py") == 3
+    def mlp():
+        cache.run(train.full_batch, X, y, model.initialize_scaled(), epochs=2, lr=0.1)
 
-    from nnbook import cnn
+    def cnn_through_an_argument():  # train.minibatch_sgd runs cnn's code only as an argument
+        cache.run(
+            train.minibatch_sgd,
+            X,
+            y,
+            cnn.initialize(),
+            epochs=1,
+            batch_size=100,
+            lr=0.1,
+            momentum=0.9,
+            max_shift=0,
+            seed=0,
+            gradients=cnn.gradients,
+            forward=cnn.forward,
+        )
+
+    assert results_after("__init__.py", mlp) == 1  # the first call computes
+    assert results_after("cnn.py", mlp) == 1  # read back
+    assert results_after("model.py", mlp) == 2  # train imports model: computed again
+    assert results_after("cache.py", mlp) == 3  # how results are kept
+    assert results_after("data.py", cnn_through_an_argument) == 4  # the first CNN call
+    assert results_after("data.py", cnn_through_an_argument) == 4  # read back
+    assert results_after("conv.py", cnn_through_an_argument) == 5  # cnn imports conv
+    assert results_after("conv.py", mlp) == 5  # read back: full_batch runs no conv
 
     def names(*functions):
         return [path.name for path in cache._sources(functions)]
 
-    assert names(train.full_batch) == ["metrics.py", "model.py", "train.py"]
-    assert names(train.minibatch_sgd, cnn.gradients) == [
-        "cnn.py",
-        "conv.py",
-        "metrics.py",
-        "model.py",
-        "train.py",
-    ]
+    assert names(train.full_batch) == ["cache.py", "metrics.py", "model.py", "train.py"]
     assert len(names(counted_full_batch)) == len(list(package.glob("*.py")))  # not nnbook's
+
+
+def test_relative_imports_count_too():
+    code = "from . import conv\nfrom .metrics import evaluate\nfrom nnbook import model, train\n"
+    assert cache._imported(code) == {"conv", "metrics", "model", "train"}
 
 
 SIDE_BY_SIDE = """
