@@ -128,12 +128,22 @@ def _timed(fn, args, kwargs):
 
 def _tensors(value):
     """Every tensor in nested lists, tuples and dicts, in a fixed order."""
-    if isinstance(value, torch.Tensor):
+    return _leaves(value, lambda v: isinstance(v, torch.Tensor))
+
+
+def _callables(value):
+    """Every function in nested lists, tuples and dicts (gradients=cnn.gradients, ...)."""
+    return _leaves(value, lambda v: callable(v) and not isinstance(v, torch.Tensor))
+
+
+def _leaves(value, wanted):
+    """The values in nested lists, tuples and dicts (by sorted key) for which wanted is true."""
+    if wanted(value):
         return [value]
     if isinstance(value, dict):
         value = [value[k] for k in sorted(value)]
     if isinstance(value, (list, tuple)):
-        return [t for v in value for t in _tensors(v)]
+        return [leaf for v in value for leaf in _leaves(v, wanted)]
     return []
 
 
@@ -188,15 +198,6 @@ def _imported(code):
                 if parts[0] == PACKAGE.name and len(parts) > 1:
                     names.add(parts[1])
     return names
-
-
-def _callables(value):
-    """Every function in nested lists, tuples and dicts (gradients=cnn.gradients, ...)."""
-    if isinstance(value, dict):
-        value = [value[k] for k in sorted(value)]
-    if isinstance(value, (list, tuple)):
-        return [f for v in value for f in _callables(v)]
-    return [value] if callable(value) and not isinstance(value, torch.Tensor) else []
 
 
 def _describe(value):

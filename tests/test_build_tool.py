@@ -248,3 +248,16 @@ def test_a_changed_static_file_reaches_the_site_without_a_page_rebuilt(tmp_path)
     book_fixes._fresh_static_files(app, None)
     assert (out / "_static" / "widgets.js").read_text() == "new script"
     assert (out / "_static" / "widgets.css").read_text() == "new style"
+
+
+def test_the_result_cache_and_the_fingerprints_read_imports_alike():
+    # nnbook.cache keys a result by the modules its call can run, found by its own parser (the
+    # package cannot import tools/); a page executes again when the modules it imports change,
+    # found by pages.py's. The first must be among the second, so the two parsers must agree.
+    from nnbook import cache
+
+    for source in sorted(pages.PACKAGE.glob("*.py")):
+        code = source.read_text()
+        assert cache._imported(code) == pages._imports(code, "nnbook") - {"__init__"}, source
+    code = "from . import conv\nfrom .metrics import f\nimport nnbook.model\nfrom nnbook import x\n"
+    assert cache._imported(code) == pages._imports(code, "nnbook") - {"__init__"}
